@@ -1,0 +1,3 @@
+//! Reading data sets: MNIST's IDX format.
+
+pub mod idx;

@@ -1,0 +1,15 @@
+//! Layer-wise Relevance Propagation for small image classifiers.
+//!
+//! The core knows nothing of the browser: [`model`] loads and runs networks,
+//! [`data`] reads MNIST's IDX files. The `wasm` module is a thin binding layer
+//! compiled only for `wasm32`.
+
+pub mod data;
+pub mod error;
+pub mod model;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Error, Result};
+pub use model::{embedded, Forward, Model};

@@ -1,0 +1,286 @@
+//! The layer types and their forward passes. Dense and Conv2d take their weights
+//! as arguments in `apply`/`apply_transposed`, so that a relevance rule can run
+//! the same layer with modified weights (and its transpose) without copying code.
+
+use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayView4, Axis, Ix2, Ix4};
+
+/// A fully connected layer: `y = x Wᵀ + b`, weights in PyTorch's `[out, in]` layout.
+#[derive(Debug, Clone)]
+pub struct Dense {
+    pub weight: Array2<f32>,
+    pub bias: Array1<f32>,
+}
+
+impl Dense {
+    /// `[N, in] -> [N, out]` with the given weights (and bias, if any).
+    pub fn apply(weight: &Array2<f32>, bias: Option<&Array1<f32>>, x: ArrayView2<f32>) -> Array2<f32> {
+        let mut y = x.dot(&weight.t());
+        if let Some(b) = bias {
+            y += b;
+        }
+        y
+    }
+
+    /// The transpose (the gradient of `apply` with respect to its input): `[N, out] -> [N, in]`.
+    pub fn apply_transposed(weight: &Array2<f32>, g: ArrayView2<f32>) -> Array2<f32> {
+        g.dot(weight)
+    }
+}
+
+/// A 2-D convolution (cross-correlation, as PyTorch), weights `[out, in, kh, kw]`.
+#[derive(Debug, Clone)]
+pub struct Conv2d {
+    pub weight: Array4<f32>,
+    pub bias: Array1<f32>,
+    pub stride: [usize; 2],
+    pub padding: [usize; 2],
+}
+
+impl Conv2d {
+    pub fn output_hw(&self, h: usize, w: usize) -> Option<[usize; 2]> {
+        let (_, _, kh, kw) = self.weight.dim();
+        window_output([h, w], [kh, kw], self.stride, self.padding)
+    }
+
+    /// `[N, C, H, W] -> [N, O, H', W']` with the given weights (and bias, if any).
+    pub fn apply(&self, weight: &Array4<f32>, bias: Option<&Array1<f32>>, x: ArrayView4<f32>) -> Array4<f32> {
+        let (n, _, h, w) = x.dim();
+        let (o, c, kh, kw) = weight.dim();
+        let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
+        let kernel = weight.view().into_shape_with_order((o, c * kh * kw)).expect("contiguous weight");
+        let mut y = Array4::zeros((n, o, ho, wo));
+        for (sample, mut out) in x.outer_iter().zip(y.outer_iter_mut()) {
+            let cols = self.im2col(sample.into_dimensionality().expect("3-D sample"), [kh, kw], [ho, wo]);
+            let mut z = kernel.dot(&cols);
+            if let Some(b) = bias {
+                z += &b.view().insert_axis(Axis(1));
+            }
+            out.assign(&z.into_shape_with_order((o, ho, wo)).expect("output shape"));
+        }
+        y
+    }
+
+    /// The transpose of `apply` (without bias): `[N, O, H', W'] -> [N, C, H, W]`.
+    pub fn apply_transposed(&self, weight: &Array4<f32>, g: ArrayView4<f32>, input_hw: [usize; 2]) -> Array4<f32> {
+        let (n, _, ho, wo) = g.dim();
+        let (o, c, kh, kw) = weight.dim();
+        let kernel = weight.view().into_shape_with_order((o, c * kh * kw)).expect("contiguous weight");
+        let mut x = Array4::zeros((n, c, input_hw[0], input_hw[1]));
+        for (sample, mut out) in g.outer_iter().zip(x.outer_iter_mut()) {
+            let g2 = sample.to_owned().into_shape_with_order((o, ho * wo)).expect("gradient shape");
+            let cols = kernel.t().dot(&g2);
+            let cols = cols.as_slice().expect("standard layout");
+            let out = out.as_slice_mut().expect("standard layout");
+            self.for_each_tap(c, input_hw, [kh, kw], [ho, wo], |col, pixel| out[pixel] += cols[col]);
+        }
+        x
+    }
+
+    fn im2col(&self, x: ndarray::ArrayView3<f32>, k: [usize; 2], out_hw: [usize; 2]) -> Array2<f32> {
+        let (c, h, w) = x.dim();
+        let x = x.as_standard_layout();
+        let x = x.as_slice().expect("standard layout");
+        let mut cols = Array2::zeros((c * k[0] * k[1], out_hw[0] * out_hw[1]));
+        let dst = cols.as_slice_mut().expect("standard layout");
+        self.for_each_tap(c, [h, w], k, out_hw, |col, pixel| dst[col] = x[pixel]);
+        cols
+    }
+
+    /// Visits every (column-matrix entry, input pixel) pair the convolution reads,
+    /// skipping taps that fall into the zero padding. Both flat indices are row-major.
+    fn for_each_tap(
+        &self,
+        c: usize,
+        hw: [usize; 2],
+        k: [usize; 2],
+        out_hw: [usize; 2],
+        mut visit: impl FnMut(usize, usize),
+    ) {
+        let [h, w] = hw;
+        let [ho, wo] = out_hw;
+        let [sh, sw] = self.stride;
+        let [ph, pw] = self.padding;
+        for ci in 0..c {
+            for ki in 0..k[0] {
+                for kj in 0..k[1] {
+                    let row = ((ci * k[0] + ki) * k[1] + kj) * ho * wo;
+                    for oi in 0..ho {
+                        let ii = (oi * sh + ki).wrapping_sub(ph);
+                        if ii >= h {
+                            continue;
+                        }
+                        for oj in 0..wo {
+                            let jj = (oj * sw + kj).wrapping_sub(pw);
+                            if jj < w {
+                                visit(row + oi * wo + oj, (ci * h + ii) * w + jj);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Max or average pooling window geometry (PyTorch semantics: floor mode; average
+/// pooling counts padded zeros, as `count_include_pad=True`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pool2d {
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub padding: [usize; 2],
+}
+
+impl Pool2d {
+    pub fn output_hw(&self, h: usize, w: usize) -> Option<[usize; 2]> {
+        window_output([h, w], self.kernel, self.stride, self.padding)
+    }
+
+    /// Calls `visit(output_index, input_indices_in_window)` for every output cell of
+    /// one `[C, H, W]` plane set; indices are row-major, padding taps are skipped.
+    pub fn for_each_window(&self, c: usize, hw: [usize; 2], mut visit: impl FnMut(usize, &[usize])) {
+        let [h, w] = hw;
+        let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
+        let mut window = Vec::with_capacity(self.kernel[0] * self.kernel[1]);
+        for ci in 0..c {
+            for oi in 0..ho {
+                for oj in 0..wo {
+                    window.clear();
+                    for ki in 0..self.kernel[0] {
+                        let ii = (oi * self.stride[0] + ki).wrapping_sub(self.padding[0]);
+                        for kj in 0..self.kernel[1] {
+                            let jj = (oj * self.stride[1] + kj).wrapping_sub(self.padding[1]);
+                            if ii < h && jj < w {
+                                window.push((ci * h + ii) * w + jj);
+                            }
+                        }
+                    }
+                    visit((ci * ho + oi) * wo + oj, &window);
+                }
+            }
+        }
+    }
+
+    fn pool(&self, x: ArrayView4<f32>, reduce: impl Fn(&[f32], &[usize]) -> f32) -> Array4<f32> {
+        let (n, c, h, w) = x.dim();
+        let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
+        let mut y = Array4::zeros((n, c, ho, wo));
+        for (sample, mut out) in x.outer_iter().zip(y.outer_iter_mut()) {
+            let sample = sample.as_standard_layout();
+            let src = sample.as_slice().expect("standard layout");
+            let dst = out.as_slice_mut().expect("standard layout");
+            self.for_each_window(c, [h, w], |o, window| dst[o] = reduce(src, window));
+        }
+        y
+    }
+
+    pub fn max(&self, x: ArrayView4<f32>) -> Array4<f32> {
+        // Padding counts as -inf, so it never wins; an all-padding window cannot occur
+        // because PyTorch (and our loader) require padding <= kernel / 2.
+        self.pool(x, |src, window| window.iter().map(|&i| src[i]).fold(f32::NEG_INFINITY, f32::max))
+    }
+
+    pub fn average(&self, x: ArrayView4<f32>) -> Array4<f32> {
+        let area = (self.kernel[0] * self.kernel[1]) as f32;
+        self.pool(x, |src, window| window.iter().map(|&i| src[i]).sum::<f32>() / area)
+    }
+}
+
+fn window_output(hw: [usize; 2], k: [usize; 2], stride: [usize; 2], padding: [usize; 2]) -> Option<[usize; 2]> {
+    let mut out = [0; 2];
+    for d in 0..2 {
+        let padded = hw[d] + 2 * padding[d];
+        if stride[d] == 0 || k[d] == 0 || padded < k[d] {
+            return None;
+        }
+        out[d] = (padded - k[d]) / stride[d] + 1;
+    }
+    Some(out)
+}
+
+#[derive(Debug, Clone)]
+pub enum Layer {
+    Dense(Dense),
+    Conv2d(Conv2d),
+    MaxPool2d(Pool2d),
+    AvgPool2d(Pool2d),
+    Relu,
+    Flatten,
+}
+
+impl Layer {
+    /// PyTorch's name for the layer type.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Layer::Dense(_) => "Linear",
+            Layer::Conv2d(_) => "Conv2d",
+            Layer::MaxPool2d(_) => "MaxPool2d",
+            Layer::AvgPool2d(_) => "AvgPool2d",
+            Layer::Relu => "ReLU",
+            Layer::Flatten => "Flatten",
+        }
+    }
+
+    /// Output shape (without batch) for an input shape, or None if the layer cannot take it.
+    pub fn output_shape(&self, input: &[usize]) -> Option<Vec<usize>> {
+        match (self, input) {
+            (Layer::Dense(d), [features]) if *features == d.weight.ncols() => Some(vec![d.weight.nrows()]),
+            (Layer::Conv2d(conv), [c, h, w]) if *c == conv.weight.dim().1 => {
+                conv.output_hw(*h, *w).map(|[ho, wo]| vec![conv.weight.dim().0, ho, wo])
+            }
+            (Layer::MaxPool2d(p) | Layer::AvgPool2d(p), [c, h, w]) => {
+                p.output_hw(*h, *w).map(|[ho, wo]| vec![*c, ho, wo])
+            }
+            (Layer::Relu, shape) => Some(shape.to_vec()),
+            (Layer::Flatten, shape) => Some(vec![shape.iter().product()]),
+            _ => None,
+        }
+    }
+
+    /// Runs the layer on a batch (`[N, ...]`). Shapes were checked when the model was built.
+    pub fn forward(&self, x: &ArrayD<f32>) -> ArrayD<f32> {
+        match self {
+            Layer::Dense(d) => Dense::apply(&d.weight, Some(&d.bias), as2(x)).into_dyn(),
+            Layer::Conv2d(c) => c.apply(&c.weight, Some(&c.bias), as4(x)).into_dyn(),
+            Layer::MaxPool2d(p) => p.max(as4(x)).into_dyn(),
+            Layer::AvgPool2d(p) => p.average(as4(x)).into_dyn(),
+            Layer::Relu => x.mapv(|v| v.max(0.0)),
+            Layer::Flatten => {
+                let n = x.shape()[0];
+                let features = x.len() / n.max(1);
+                x.as_standard_layout().into_owned().into_shape_with_order(vec![n, features]).expect("flatten")
+            }
+        }
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        match self {
+            Layer::Dense(d) => d.weight.len() + d.bias.len(),
+            Layer::Conv2d(c) => c.weight.len() + c.bias.len(),
+            _ => 0,
+        }
+    }
+
+    /// A one-line description such as `Conv2d(1→12, 5×5, stride 1, padding 0)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Layer::Dense(d) => format!("Linear({}→{})", d.weight.ncols(), d.weight.nrows()),
+            Layer::Conv2d(c) => {
+                let (o, i, kh, kw) = c.weight.dim();
+                format!("Conv2d({i}→{o}, {kh}×{kw}, stride {}, padding {})", c.stride[0], c.padding[0])
+            }
+            Layer::MaxPool2d(p) | Layer::AvgPool2d(p) => {
+                format!("{}({}×{}, stride {})", self.kind(), p.kernel[0], p.kernel[1], p.stride[0])
+            }
+            Layer::Relu | Layer::Flatten => self.kind().to_string(),
+        }
+    }
+}
+
+pub(crate) fn as2(x: &ArrayD<f32>) -> ArrayView2<'_, f32> {
+    x.view().into_dimensionality::<Ix2>().expect("2-D activation")
+}
+
+pub(crate) fn as4(x: &ArrayD<f32>) -> ArrayView4<'_, f32> {
+    x.view().into_dimensionality::<Ix4>().expect("4-D activation")
+}

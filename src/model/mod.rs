@@ -1,0 +1,143 @@
+//! Networks: their description and weights, validation, and the forward pass.
+
+pub mod embedded;
+mod layer;
+mod load;
+pub mod spec;
+
+use ndarray::{ArrayD, Axis, IxDyn};
+
+pub use layer::{Conv2d, Dense, Layer, Pool2d};
+pub use load::f16_to_f32;
+pub use spec::{Card, ModelSpec};
+
+use crate::{Error, Result};
+
+/// A validated feed-forward network: every layer's shape has been checked against
+/// its neighbours, so the forward pass cannot fail on an input of the right shape.
+#[derive(Debug, Clone)]
+pub struct Model {
+    spec: ModelSpec,
+    layers: Vec<Layer>,
+    /// `shapes[0]` is the input shape, `shapes[i + 1]` the output of layer `i` (no batch axis).
+    shapes: Vec<Vec<usize>>,
+}
+
+/// The activations of one forward pass over a batch: `activations[0]` is the input,
+/// `activations[i + 1]` the output of layer `i`, the last one the output scores (logits).
+/// The relevance passes walk back over exactly these tensors.
+#[derive(Debug, Clone)]
+pub struct Forward {
+    pub activations: Vec<ArrayD<f32>>,
+}
+
+impl Model {
+    /// Builds a model from its JSON description and its safetensors bytes.
+    pub fn from_bytes(description: &str, weights: &[u8]) -> Result<Model> {
+        load::load(description, weights)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    pub fn card(&self) -> &Card {
+        &self.spec.card
+    }
+
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// Shape of each layer's input, then the output (no batch axis).
+    pub fn shapes(&self) -> &[Vec<usize>] {
+        &self.shapes
+    }
+
+    pub fn classes(&self) -> &[String] {
+        &self.spec.classes
+    }
+
+    /// Values in one input (784 for MNIST).
+    pub fn input_len(&self) -> usize {
+        self.spec.input_shape.iter().product()
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.layers.iter().map(Layer::parameter_count).sum()
+    }
+
+    /// Turns a flat buffer of one or more inputs into a batch `[N, ...input_shape]`,
+    /// refusing a length that is not a whole number of inputs and any non-finite value.
+    pub fn batch(&self, values: &[f32]) -> Result<ArrayD<f32>> {
+        let len = self.input_len();
+        if values.is_empty() || values.len() % len != 0 {
+            return Err(Error::Input(format!(
+                "expected a multiple of {len} values ({:?} per input), got {}",
+                self.spec.input_shape,
+                values.len()
+            )));
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Input(format!("value {i} is {}, expected a finite number", values[i])));
+        }
+        let mut shape = vec![values.len() / len];
+        shape.extend(&self.spec.input_shape);
+        Ok(ArrayD::from_shape_vec(IxDyn(&shape), values.to_vec()).expect("length checked"))
+    }
+
+    /// Runs the network on a batch `[N, ...input_shape]`, keeping every activation.
+    pub fn forward(&self, input: ArrayD<f32>) -> Result<Forward> {
+        if input.ndim() != self.spec.input_shape.len() + 1 || input.shape()[1..] != self.spec.input_shape[..] {
+            return Err(Error::Input(format!(
+                "batch has shape {:?}, expected [N, {}]",
+                input.shape(),
+                self.spec.input_shape.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let mut activations = Vec::with_capacity(self.layers.len() + 1);
+        activations.push(input);
+        for layer in &self.layers {
+            let next = layer.forward(activations.last().expect("input"));
+            activations.push(next);
+        }
+        Ok(Forward { activations })
+    }
+
+    /// Predicted class of each input in a flat buffer, evaluated in batches so that a
+    /// whole test split needs little memory.
+    pub fn predict(&self, values: &[f32]) -> Result<Vec<usize>> {
+        const BATCH: usize = 500;
+        let len = self.input_len();
+        let mut predictions = Vec::with_capacity(values.len() / len.max(1));
+        self.batch(values)?; // validates the whole buffer once, before any work
+        for chunk in values.chunks(BATCH * len) {
+            predictions.extend(self.forward(self.batch(chunk)?)?.predictions());
+        }
+        Ok(predictions)
+    }
+}
+
+impl Forward {
+    /// The output scores `[N, classes]`.
+    pub fn logits(&self) -> &ArrayD<f32> {
+        self.activations.last().expect("at least the input")
+    }
+
+    /// Arg-max of each row of the logits (the first on ties, as PyTorch's argmax).
+    pub fn predictions(&self) -> Vec<usize> {
+        self.logits()
+            .axis_iter(Axis(0))
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best })
+                    .0
+            })
+            .collect()
+    }
+}

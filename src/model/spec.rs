@@ -1,0 +1,83 @@
+//! The JSON description that sits beside each safetensors file (`weights/<name>.json`).
+//! Layer types and argument names are PyTorch's, so the description reads as the
+//! `nn.Sequential` it was exported from.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub const FORMAT: &str = "lrp-model/1";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    pub format: String,
+    pub name: String,
+    /// Shape of one input without the batch dimension, e.g. `[1, 28, 28]`.
+    pub input_shape: Vec<usize>,
+    /// The pixel range the model was trained on; z^B uses it as its bounds.
+    pub input_range: [f32; 2],
+    pub classes: Vec<String>,
+    /// File name of the safetensors file, relative to the description.
+    pub weights: String,
+    pub dtype: String,
+    pub layers: Vec<LayerSpec>,
+    pub card: Card,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum LayerSpec {
+    Linear {
+        in_features: usize,
+        out_features: usize,
+        tensors: Tensors,
+    },
+    Conv2d {
+        in_channels: usize,
+        out_channels: usize,
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        tensors: Tensors,
+    },
+    MaxPool2d {
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    },
+    AvgPool2d {
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    },
+    ReLU {},
+    Flatten {},
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tensors {
+    pub weight: TensorRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bias: Option<TensorRef>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TensorRef {
+    pub name: String,
+    pub shape: Vec<usize>,
+}
+
+/// The model card: what the model is and how well it does, as measured by the
+/// export script on the official test split with the shipped (float16) weights.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Card {
+    pub parameters: usize,
+    pub test_correct: usize,
+    pub test_total: usize,
+    pub test_accuracy: f64,
+    #[serde(default)]
+    pub training: BTreeMap<String, serde_json::Value>,
+}

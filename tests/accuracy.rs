@@ -1,0 +1,40 @@
+//! Each embedded model, measured on the full official test split, scores exactly
+//! what its model card says, and at least the accuracy the project promises.
+
+mod common;
+
+use lrp::embedded;
+
+/// The project's accuracy floor for each model.
+fn floor(name: &str) -> f64 {
+    if name == "cnn" {
+        0.990
+    } else {
+        0.980
+    }
+}
+
+#[test]
+fn every_model_scores_its_card_on_the_test_split() {
+    let (images, labels) = common::test_split();
+    for model in embedded::all().unwrap() {
+        let predictions = model.predict(&images).unwrap();
+        let correct = predictions.iter().zip(&labels).filter(|(p, l)| **p == **l as usize).count();
+        let card = model.card();
+        println!("{}: {correct}/{} = {:.2}%", model.name(), labels.len(), correct as f64 / 100.0);
+        assert_eq!(card.test_total, labels.len());
+        assert_eq!(correct, card.test_correct, "{}: measured {correct}, card says {}", model.name(), card.test_correct);
+        assert!((card.test_accuracy - correct as f64 / labels.len() as f64).abs() < 1e-12);
+        assert!(card.test_accuracy >= floor(model.name()), "{} is below its floor", model.name());
+    }
+}
+
+#[test]
+fn embedded_models_fit_the_size_budget() {
+    let bytes: u64 = embedded::names()
+        .iter()
+        .map(|n| std::fs::metadata(format!("{}/weights/{n}.safetensors", env!("CARGO_MANIFEST_DIR"))).unwrap().len())
+        .sum();
+    println!("embedded weights: {bytes} bytes");
+    assert!(bytes <= 1_000_000, "{bytes} bytes of weights exceed 1.0 MB");
+}

@@ -1,0 +1,155 @@
+//! A corrupt or mismatched model is refused with an error that says what is wrong.
+
+use lrp::{Error, Model};
+use safetensors::tensor::{serialize, TensorView};
+use safetensors::Dtype;
+use serde_json::{json, Value};
+
+/// A tiny valid model: Flatten, Linear(4→3), ReLU, Linear(3→2) on a 1×2×2 input.
+fn description() -> Value {
+    json!({
+        "format": "lrp-model/1",
+        "name": "tiny",
+        "input_shape": [1, 2, 2],
+        "input_range": [0.0, 1.0],
+        "classes": ["a", "b"],
+        "weights": "tiny.safetensors",
+        "dtype": "F32",
+        "layers": [
+            {"type": "Flatten"},
+            {"type": "Linear", "in_features": 4, "out_features": 3,
+             "tensors": {"weight": {"name": "1.weight", "shape": [3, 4]}, "bias": {"name": "1.bias", "shape": [3]}}},
+            {"type": "ReLU"},
+            {"type": "Linear", "in_features": 3, "out_features": 2,
+             "tensors": {"weight": {"name": "3.weight", "shape": [2, 3]}, "bias": {"name": "3.bias", "shape": [2]}}}
+        ],
+        "card": {"parameters": 23, "test_correct": 0, "test_total": 0, "test_accuracy": 0.0}
+    })
+}
+
+fn f32_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn weights(tensors: &[(&str, Dtype, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
+    let views = tensors
+        .iter()
+        .map(|(name, dtype, shape, data)| (name.to_string(), TensorView::new(*dtype, shape.clone(), data).unwrap()));
+    serialize(views, None).unwrap()
+}
+
+fn valid_tensors() -> Vec<(&'static str, Dtype, Vec<usize>, Vec<u8>)> {
+    vec![
+        ("1.weight", Dtype::F32, vec![3, 4], f32_bytes(&[1., 0., 0., 0., 0., 1., 0., 0., 0., 0., 1., -1.])),
+        ("1.bias", Dtype::F32, vec![3], f32_bytes(&[0.0, 0.5, 0.0])),
+        ("3.weight", Dtype::F32, vec![2, 3], f32_bytes(&[1., 1., 0., 0., 0., 1.])),
+        ("3.bias", Dtype::F32, vec![2], f32_bytes(&[0.0, 0.25])),
+    ]
+}
+
+fn load(description: &Value, tensors: &[(&str, Dtype, Vec<usize>, Vec<u8>)]) -> Result<Model, Error> {
+    Model::from_bytes(&description.to_string(), &weights(tensors))
+}
+
+fn error(description: &Value, tensors: &[(&str, Dtype, Vec<usize>, Vec<u8>)]) -> String {
+    load(description, tensors).expect_err("must be refused").to_string()
+}
+
+#[test]
+fn the_valid_tiny_model_loads_and_computes() {
+    let model = load(&description(), &valid_tensors()).unwrap();
+    let forward = model.forward(model.batch(&[1.0, 2.0, 3.0, 1.0]).unwrap()).unwrap();
+    // hidden = relu([1, 2.5, 2]) ; out = [1 + 2.5, 2 + 0.25]
+    assert_eq!(forward.logits().iter().copied().collect::<Vec<_>>(), vec![3.5, 2.25]);
+}
+
+#[test]
+fn truncated_weights_are_refused() {
+    let bytes = weights(&valid_tensors());
+    for cut in [0, 7, 8, 40, bytes.len() - 1] {
+        let message = Model::from_bytes(&description().to_string(), &bytes[..cut]).unwrap_err().to_string();
+        assert!(message.starts_with("weights file is not valid"), "cut at {cut}: {message}");
+    }
+    let cnn = include_bytes!("../weights/cnn.safetensors");
+    let cnn_json = include_str!("../weights/cnn.json");
+    assert!(Model::from_bytes(cnn_json, cnn).is_ok());
+    assert!(Model::from_bytes(cnn_json, &cnn[..cnn.len() - 100]).is_err());
+}
+
+#[test]
+fn a_tensor_of_the_wrong_shape_is_refused() {
+    let mut tensors = valid_tensors();
+    tensors[0] = ("1.weight", Dtype::F32, vec![4, 3], f32_bytes(&[0.0; 12]));
+    let message = error(&description(), &tensors);
+    assert!(message.contains("layer 1 (Linear)") && message.contains("[4, 3]"), "{message}");
+}
+
+#[test]
+fn a_description_that_disagrees_with_its_layer_is_refused() {
+    let mut d = description();
+    d["layers"][1]["tensors"]["weight"]["shape"] = json!([3, 5]);
+    let message = error(&d, &valid_tensors());
+    assert!(message.contains("described as [3, 5]"), "{message}");
+}
+
+#[test]
+fn layers_whose_shapes_do_not_chain_are_refused() {
+    let mut d = description();
+    d["layers"][3]["in_features"] = json!(5);
+    d["layers"][3]["tensors"]["weight"]["shape"] = json!([2, 5]);
+    let mut tensors = valid_tensors();
+    tensors[2] = ("3.weight", Dtype::F32, vec![2, 5], f32_bytes(&[0.0; 10]));
+    let message = error(&d, &tensors);
+    assert!(message.contains("layer 3 (Linear)") && message.contains("cannot take an input of shape [3]"), "{message}");
+}
+
+#[test]
+fn an_unknown_layer_type_is_refused() {
+    let mut d = description();
+    d["layers"][2] = json!({"type": "GELU"});
+    let message = error(&d, &valid_tensors());
+    assert!(message.contains("unknown variant `GELU`"), "{message}");
+}
+
+#[test]
+fn missing_unused_and_non_finite_tensors_are_refused() {
+    let mut tensors = valid_tensors();
+    tensors.remove(1);
+    assert!(error(&description(), &tensors).contains("tensor `1.bias` is missing"));
+
+    let mut tensors = valid_tensors();
+    tensors.push(("extra", Dtype::F32, vec![1], f32_bytes(&[0.0])));
+    assert!(error(&description(), &tensors).contains("not used by any layer"));
+
+    let mut tensors = valid_tensors();
+    tensors[3] = ("3.bias", Dtype::F32, vec![2], f32_bytes(&[0.0, f32::NAN]));
+    assert!(error(&description(), &tensors).contains("non-finite value at element 1"));
+
+    let mut tensors = valid_tensors();
+    tensors[3] = ("3.bias", Dtype::I32, vec![2], vec![0; 8]);
+    assert!(error(&description(), &tensors).contains("dtype I32"));
+}
+
+#[test]
+fn wrong_class_count_format_and_json_are_refused() {
+    let mut d = description();
+    d["classes"] = json!(["a", "b", "c"]);
+    assert!(error(&d, &valid_tensors()).contains("3 classes"));
+
+    let mut d = description();
+    d["format"] = json!("something-else");
+    assert!(error(&d, &valid_tensors()).contains("format"));
+
+    let message = Model::from_bytes("{not json", &weights(&valid_tensors())).unwrap_err().to_string();
+    assert!(message.starts_with("model description is not valid"), "{message}");
+}
+
+#[test]
+fn bad_inputs_are_refused() {
+    let model = load(&description(), &valid_tensors()).unwrap();
+    assert!(model.batch(&[0.0; 3]).unwrap_err().to_string().contains("multiple of 4"));
+    assert!(model.batch(&[]).is_err());
+    assert!(model.batch(&[0.0, f32::NAN, 0.0, 0.0]).unwrap_err().to_string().contains("value 1 is NaN"));
+    let wrong = ndarray::ArrayD::zeros(vec![1, 4]);
+    assert!(model.forward(wrong).unwrap_err().to_string().contains("expected [N, 1, 2, 2]"));
+}

@@ -1,0 +1,35 @@
+//! The Rust forward pass reproduces PyTorch's logits for the shipped weights
+//! (fixture written by train/make_fixtures.py).
+
+mod common;
+
+use lrp::embedded;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+struct Fixture {
+    test_indices: Vec<usize>,
+    labels: Vec<u8>,
+    logits: BTreeMap<String, Vec<Vec<f32>>>,
+}
+
+#[test]
+fn logits_match_pytorch_within_1e_4() {
+    let fixture: Fixture = serde_json::from_str(include_str!("fixtures/forward.json")).unwrap();
+    let (images, labels) = common::test_split();
+    let batch: Vec<f32> = fixture.test_indices.iter().flat_map(|&i| images[i * 784..(i + 1) * 784].to_vec()).collect();
+    for (&i, &label) in fixture.test_indices.iter().zip(&fixture.labels) {
+        assert_eq!(labels[i], label, "fixture was written from another test split");
+    }
+    assert_eq!(fixture.logits.len(), embedded::names().len(), "one fixture per embedded model");
+    for model in embedded::all().unwrap() {
+        let expected = &fixture.logits[model.name()];
+        let forward = model.forward(model.batch(&batch).unwrap()).unwrap();
+        let logits = forward.logits();
+        assert_eq!(logits.shape(), &[expected.len(), 10]);
+        let worst = expected.iter().flatten().zip(logits.iter()).map(|(e, a)| (e - a).abs()).fold(0.0f32, f32::max);
+        assert!(worst <= 1e-4, "{}: max |rust - pytorch| = {worst:e}", model.name());
+        println!("{}: max |rust - pytorch| logit difference {worst:.2e}", model.name());
+    }
+}

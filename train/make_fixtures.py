@@ -1,0 +1,36 @@
+"""Writes tests/fixtures/forward.json: PyTorch's logits for a fixed set of test
+images, computed from the exported weights/ files (float16 values, float32 maths).
+`cargo test` checks that the Rust forward pass reproduces them.
+
+    python3 train/make_fixtures.py
+"""
+import json
+import pathlib
+
+import torch
+
+import architectures
+import mnist
+import weights_io
+
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+# 64 images spread over the whole test split.
+INDICES = list(range(0, 10000, 157))[:64]
+
+
+def main():
+    images, labels = mnist.load_split("test")
+    x = torch.from_numpy(images[INDICES])
+    fixture = {"source": "PyTorch " + torch.__version__ + ", float32, weights/ as shipped",
+               "test_indices": INDICES, "labels": labels[INDICES].tolist(), "logits": {}}
+    with torch.no_grad():
+        for name in architectures.MODELS:
+            model, _ = weights_io.load(name)
+            fixture["logits"][name] = [[float(v) for v in row] for row in model(x)]
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    (FIXTURES / "forward.json").write_text(json.dumps(fixture) + "\n")
+    print(f"wrote {FIXTURES / 'forward.json'} ({len(INDICES)} images)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Trains the shipped MNIST classifiers on the full training split and exports them.
+
+    python3 train/train.py                 # all three models
+    python3 train/train.py --model cnn     # one
+
+Deterministic on CPU for a given torch version (fixed seeds, fixed thread count).
+Writes weights/<name>.safetensors and weights/<name>.json, whose "card" records the
+test accuracy of the exported float16 weights on the official 10,000-image test split."""
+import argparse
+import math
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import architectures
+import mnist
+import weights_io
+
+RECIPES = {
+    # epochs, peak learning rate, augmentation strength (1.0 = full), weight decay
+    "mlp-narrow": dict(epochs=30, lr=2e-3, augment=0.5, weight_decay=1e-4),
+    "mlp-wide": dict(epochs=30, lr=1.5e-3, augment=0.5, weight_decay=1e-4),
+    "cnn": dict(epochs=16, lr=3e-3, augment=1.0, weight_decay=1e-4),
+}
+BATCH = 128
+# Light affine jitter: people draw off-centre, a little rotated, larger or smaller.
+MAX_DEGREES, MAX_SHIFT_PX, MAX_SCALE = 10.0, 2.0, 0.1
+
+
+def augment(x, strength, generator):
+    """Random rotation/scale/shift of a batch; half the images are left untouched."""
+    n = x.shape[0]
+    u = lambda: torch.rand(n, generator=generator) * 2 - 1  # noqa: E731
+    angle = u() * math.radians(MAX_DEGREES) * strength
+    scale = 1 + u() * MAX_SCALE * strength
+    shift = torch.stack([u(), u()], 1) * (2 * MAX_SHIFT_PX / 28) * strength
+    keep = torch.rand(n, generator=generator) < 0.5
+    angle[keep], scale[keep], shift[keep] = 0.0, 1.0, 0.0
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1),
+                         torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
+
+
+@torch.no_grad()
+def count_correct(model, images, labels):
+    model.eval()
+    return sum(int((model(images[i:i + 1000]).argmax(1) == labels[i:i + 1000]).sum())
+               for i in range(0, len(images), 1000))
+
+
+def train(name, train_x, train_y, test_x, test_y):
+    recipe = RECIPES[name]
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
+    model = architectures.build(name)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe["lr"],
+                                  weight_decay=recipe["weight_decay"])
+    steps = recipe["epochs"] * math.ceil(len(train_x) / BATCH)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, recipe["lr"], total_steps=steps)
+    start = time.time()
+    for epoch in range(recipe["epochs"]):
+        model.train()
+        order = torch.randperm(len(train_x), generator=generator)
+        for i in range(0, len(order), BATCH):
+            idx = order[i:i + BATCH]
+            x = augment(train_x[idx], recipe["augment"], generator)
+            loss = F.cross_entropy(model(x), train_y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+        correct = count_correct(model, test_x, test_y)
+        print(f"{name} epoch {epoch + 1}/{recipe['epochs']}: test {correct / 100:.2f}% "
+              f"({time.time() - start:.0f}s)", flush=True)
+
+    card_training = {
+        "data": "MNIST training split, all 60,000 images, pixels scaled to [0, 1]",
+        "augmentation": f"half of each batch: rotation up to {MAX_DEGREES * recipe['augment']:g} deg, "
+                        f"shift up to {MAX_SHIFT_PX * recipe['augment']:g} px, "
+                        f"scale up to {MAX_SCALE * recipe['augment']:g}",
+        "optimizer": f"AdamW, one-cycle lr peak {recipe['lr']:g}, weight decay {recipe['weight_decay']:g}, "
+                     f"batch {BATCH}, {recipe['epochs']} epochs, cross-entropy",
+        "seed": 0,
+        "torch": torch.__version__,
+    }
+    parameters = sum(p.numel() for p in model.parameters())
+    exported, _ = weights_io.save(name, model, {"parameters": parameters})
+    correct = count_correct(exported, test_x, test_y)
+    card = {"parameters": parameters, "test_correct": correct, "test_total": len(test_x),
+            "test_accuracy": correct / len(test_x), "training": card_training}
+    weights_io.save(name, model, card)
+    print(f"{name}: exported float16 weights, test accuracy {correct / 100:.2f}% "
+          f"({parameters} parameters)", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", choices=architectures.MODELS, action="append")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    random.seed(0)
+    np.random.seed(0)
+    train_x, train_y = map(torch.from_numpy, mnist.load_split("train"))
+    test_x, test_y = map(torch.from_numpy, mnist.load_split("test"))
+    for name in args.model or architectures.MODELS:
+        train(name, train_x, train_y, test_x, test_y)
+
+
+if __name__ == "__main__":
+    main()
