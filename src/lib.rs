@@ -1,15 +1,17 @@
 //! Layer-wise Relevance Propagation for small image classifiers.
 //!
 //! The core knows nothing of the browser: [`model`] loads and runs networks,
-//! [`data`] reads MNIST's IDX files. The `wasm` module is a thin binding layer
+//! [`lrp`] explains their decisions, [`data`] reads MNIST's IDX files. The `wasm` module is a thin binding layer
 //! compiled only for `wasm32`.
 
 pub mod data;
 pub mod error;
+pub mod lrp;
 pub mod model;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
 pub use error::{Error, Result};
+pub use lrp::{explain, Explanation, Method, Options, OutputRelevance, Params, Target};
 pub use model::{embedded, Forward, Model};

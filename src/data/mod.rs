@@ -1,3 +1,4 @@
-//! Reading data sets: MNIST's IDX format.
+//! Reading and writing data: MNIST's IDX files and NumPy's .npy arrays.
 
 pub mod idx;
+pub mod npy;

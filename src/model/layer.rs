@@ -184,6 +184,40 @@ impl Pool2d {
         let area = (self.kernel[0] * self.kernel[1]) as f32;
         self.pool(x, |src, window| window.iter().map(|&i| src[i]).sum::<f32>() / area)
     }
+
+    /// The max-pool gradient: each output's `g` goes to the first maximum of its
+    /// window in `x` (as PyTorch picks it), i.e. winner-take-all.
+    pub fn route_to_max(&self, x: ArrayView4<f32>, g: ArrayView4<f32>) -> Array4<f32> {
+        self.scatter(x, g, |src, window, value, dst| {
+            let mut best = window[0];
+            for &i in &window[1..] {
+                if src[i] > src[best] {
+                    best = i;
+                }
+            }
+            dst[best] += value;
+        })
+    }
+
+    /// The average-pool gradient: each output's `g` spread evenly over its window
+    /// (padding included in the count, as `count_include_pad=True`).
+    pub fn spread_evenly(&self, x: ArrayView4<f32>, g: ArrayView4<f32>) -> Array4<f32> {
+        let area = (self.kernel[0] * self.kernel[1]) as f32;
+        self.scatter(x, g, |_, window, value, dst| window.iter().for_each(|&i| dst[i] += value / area))
+    }
+
+    fn scatter(&self, x: ArrayView4<f32>, g: ArrayView4<f32>, route: impl Fn(&[f32], &[usize], f32, &mut [f32])) -> Array4<f32> {
+        let (_, c, h, w) = x.dim();
+        let mut out = Array4::zeros(x.raw_dim());
+        for ((sample, upstream), mut dst) in x.outer_iter().zip(g.outer_iter()).zip(out.outer_iter_mut()) {
+            let sample = sample.as_standard_layout();
+            let upstream = upstream.as_standard_layout();
+            let (src, up) = (sample.as_slice().expect("standard layout"), upstream.as_slice().expect("standard layout"));
+            let dst = dst.as_slice_mut().expect("standard layout");
+            self.for_each_window(c, [h, w], |o, window| route(src, window, up[o], dst));
+        }
+        out
+    }
 }
 
 fn window_output(hw: [usize; 2], k: [usize; 2], stride: [usize; 2], padding: [usize; 2]) -> Option<[usize; 2]> {
@@ -250,6 +284,27 @@ impl Layer {
                 let features = x.len() / n.max(1);
                 x.as_standard_layout().into_owned().into_shape_with_order(vec![n, features]).expect("flatten")
             }
+        }
+    }
+
+    /// The bias of a Dense or Conv2d layer.
+    pub fn bias(&self) -> Option<&Array1<f32>> {
+        match self {
+            Layer::Dense(d) => Some(&d.bias),
+            Layer::Conv2d(c) => Some(&c.bias),
+            _ => None,
+        }
+    }
+
+    /// For Dense and Conv2d: the transpose of the (bias-free) linear map, taking
+    /// `g` of the output's shape `[N, ...]` back to `input_shape` (`[N, ...]`).
+    pub fn transpose(&self, g: &ArrayD<f32>, input_shape: &[usize]) -> Option<ArrayD<f32>> {
+        match self {
+            Layer::Dense(d) => Some(Dense::apply_transposed(&d.weight, as2(g)).into_dyn()),
+            Layer::Conv2d(c) => {
+                Some(c.apply_transposed(&c.weight, as4(g), [input_shape[2], input_shape[3]]).into_dyn())
+            }
+            _ => None,
         }
     }
 

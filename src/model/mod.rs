@@ -1,7 +1,7 @@
 //! Networks: their description and weights, validation, and the forward pass.
 
 pub mod embedded;
-mod layer;
+pub(crate) mod layer;
 mod load;
 pub mod spec;
 

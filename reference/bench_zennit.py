@@ -1,0 +1,170 @@
+"""Time one Zennit explanation (1 image, float32) per model x method and put it next to
+the native Rust figure from criterion, if `cargo bench` has been run.
+
+    cargo bench                          # writes target/criterion/explain/<model>/<method>/
+    python3 reference/bench_zennit.py    # table
+    python3 reference/bench_zennit.py --json
+
+Each timed explanation = forward + modified backward (torch.autograd.grad) with the
+composite already registered; the "reg. inside" column also registers and removes the
+composite inside the timed region. Median over --runs runs after --warmup runs.
+"""
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import sys
+import time
+
+import torch
+
+import zennit  # noqa: F401
+from zennit import types as ztypes
+from zennit.composites import LayerMapComposite, layer_map_base, EpsilonGammaBox
+from zennit.rules import Epsilon, AlphaBeta
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "train"))
+import architectures  # noqa: E402
+import mnist  # noqa: E402
+import weights_io  # noqa: E402
+
+CRITERION = ROOT / "target" / "criterion" / "explain"
+
+METHODS = {
+    "epsilon": lambda: LayerMapComposite(layer_map_base() + [(ztypes.Linear, Epsilon(epsilon=0.25))]),
+    "epsilon-gamma-box": lambda: EpsilonGammaBox(low=0., high=1., epsilon=0.25, gamma=0.25),
+    "alpha2-beta1": lambda: LayerMapComposite(layer_map_base() + [(ztypes.Linear, AlphaBeta(alpha=2, beta=1))]),
+}
+
+
+def explain(model, x, grad_out):
+    x = x.detach().requires_grad_(True)
+    out = model(x)
+    rel, = torch.autograd.grad(out, x, grad_outputs=grad_out)
+    return rel
+
+
+def median_us(fn, runs, warmup):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter_ns()
+        fn()
+        times.append(time.perf_counter_ns() - t0)
+    return statistics.median(times) / 1e3
+
+
+def time_zennit(model, composite_fn, x, grad_out, runs, warmup):
+    composite = composite_fn()
+    composite.register(model)
+    try:
+        registered = median_us(lambda: explain(model, x, grad_out), runs, warmup)
+    finally:
+        composite.remove()
+
+    def with_registration():
+        c = composite_fn()
+        c.register(model)
+        try:
+            explain(model, x, grad_out)
+        finally:
+            c.remove()
+    inside = median_us(with_registration, runs, warmup)
+    return registered, inside
+
+
+def rust_us(model, method):
+    path = CRITERION / model / method / "new" / "estimates.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())["median"]["point_estimate"] / 1e3
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+    ap.add_argument("--runs", type=int, default=300, help="timed runs per figure (>= 200)")
+    ap.add_argument("--warmup", type=int, default=30)
+    args = ap.parse_args()
+    if args.runs < 200:
+        ap.error("--runs must be at least 200")
+
+    default_threads = torch.get_num_threads()
+    images, _ = mnist.load_split("test")
+    x = torch.from_numpy(images[:1]).float()
+
+    rows = []
+    for name in architectures.MODELS:
+        model, _ = weights_io.load(name)
+        model = model.float().eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        with torch.no_grad():
+            target = model(x).argmax(1)
+        grad_out = torch.nn.functional.one_hot(target, 10).float()
+        for method, composite_fn in METHODS.items():
+            row = {"model": name, "method": method}
+            torch.set_num_threads(1)
+            row["zennit_us_1_thread"], row["zennit_us_1_thread_registration_inside"] = time_zennit(
+                model, composite_fn, x, grad_out, args.runs, args.warmup)
+            torch.set_num_threads(default_threads)
+            row["zennit_us_default_threads"], _ = time_zennit(
+                model, composite_fn, x, grad_out, args.runs, args.warmup)
+            rust = rust_us(name, method)
+            row["rust_us"] = rust
+            row["ratio_zennit_over_rust"] = None if rust is None else row["zennit_us_1_thread"] / rust
+            rows.append(row)
+    torch.set_num_threads(default_threads)
+
+    info = {"torch": torch.__version__, "zennit": _zennit_version(), "default_threads": default_threads,
+            "cpu": _cpu_name(), "runs": args.runs, "warmup": args.warmup, "batch": 1, "dtype": "float32",
+            "statistic": "median", "rust_source": str(CRITERION.relative_to(ROOT)) + "/<model>/<method>/new/estimates.json"
+                                                  " median.point_estimate (ns)",
+            "rows": rows}
+    if args.json:
+        print(json.dumps(info, indent=1))
+        return
+
+    print(f"Zennit {info['zennit']} / torch {info['torch']} on {info['cpu']}; batch 1, float32, "
+          f"median of {args.runs} runs after {args.warmup} warm-up; default threads = {default_threads}")
+    head = ("model", "method", "zennit µs (1 thr)", f"zennit µs ({default_threads} thr)",
+            "zennit µs reg. inside (1 thr)", "rust µs", "zennit/rust")
+    table = [head]
+    for r in rows:
+        table.append((r["model"], r["method"], f"{r['zennit_us_1_thread']:.1f}", f"{r['zennit_us_default_threads']:.1f}",
+                      f"{r['zennit_us_1_thread_registration_inside']:.1f}",
+                      "n/a" if r["rust_us"] is None else f"{r['rust_us']:.1f}",
+                      "n/a (run cargo bench)" if r["rust_us"] is None else f"{r['ratio_zennit_over_rust']:.1f}x"))
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    for i, row in enumerate(table):
+        print("  ".join(c.ljust(w) if j < 2 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def _zennit_version():
+    try:
+        from importlib.metadata import version
+        return version("zennit")
+    except Exception:
+        return "unknown"
+
+
+def _cpu_name():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip() + f" ({os.cpu_count()} logical CPUs)"
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,363 @@
+"""Zennit reference relevance maps for the Rust LRP implementation.
+
+Writes tests/fixtures/lrp/cases.json and tests/fixtures/lrp/<model>.safetensors
+(one file per model in train/architectures.py MODELS) for the first 8 MNIST test
+digits. Everything is computed in float64 (model.double(), input.double()) and
+stored as float32 (targets as int64).
+
+    python3 reference/zennit_fixtures.py
+
+See reference/README.md for the fixture format.
+"""
+import json
+import pathlib
+import sys
+
+import torch
+from torch import nn
+from safetensors.torch import save_file
+
+import zennit
+from zennit import types as ztypes
+from zennit.attribution import Gradient, SmoothGrad, IntegratedGradients, Occlusion
+from zennit.composites import (
+    LayerMapComposite, NameLayerMapComposite, layer_map_base,
+    EpsilonGammaBox, EpsilonPlus, EpsilonPlusFlat, EpsilonAlpha2Beta1, EpsilonAlpha2Beta1Flat,
+)
+from zennit.rules import Epsilon, Gamma, AlphaBeta, ZPlus, ZBox, Flat, WSquare
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "train"))
+import architectures  # noqa: E402
+import mnist  # noqa: E402
+import weights_io  # noqa: E402
+
+OUT = ROOT / "tests" / "fixtures" / "lrp"
+TEST_INDICES = list(range(8))
+SEED = 0
+N_CLASSES = 10
+
+
+def zennit_version():
+    try:
+        from importlib.metadata import version
+        return version("zennit")
+    except Exception:  # pragma: no cover
+        return getattr(zennit, "__version__", "unknown")
+
+
+# ----------------------------------------------------------------------------- composites
+
+def whole(rule_factory):
+    """The rule on every Linear/Conv2d (zennit.types.Linear), Pass on ReLU, gradient elsewhere."""
+    return lambda model: LayerMapComposite(layer_map_base() + [(ztypes.Linear, rule_factory())])
+
+
+def param_layers(model):
+    """Names and modules of the parametrised layers (Linear / Conv2d), in order."""
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+
+
+def per_layer(rules):
+    """NameLayerMapComposite with one rule per parametrised layer + layer_map_base()."""
+    def build(model):
+        names = [n for n, _ in param_layers(model)]
+        assert len(names) == len(rules)
+        name_map = [((n,), rule) for n, rule in zip(names, rules)]
+        return NameLayerMapComposite(name_map=name_map, layer_map=layer_map_base())
+    return build
+
+
+def montavon_rules(model):
+    layers = param_layers(model)
+    out = []
+    for i, (_, m) in enumerate(layers):
+        if i == 0:
+            out.append(ZBox(low=0., high=1.))
+        elif i == len(layers) - 1:
+            out.append(Epsilon(epsilon=0.0))
+        elif isinstance(m, nn.Conv2d):
+            out.append(Gamma(gamma=0.25))
+        else:
+            out.append(Epsilon(epsilon=0.25))
+    return out
+
+
+def custom_spec(model):
+    n = len(param_layers(model))
+    spec = []
+    for i in range(n):
+        if i == 0:
+            spec.append({"rule": "w-square"})
+        elif i == n - 1:
+            spec.append({"rule": "epsilon", "epsilon": 0.1})
+        else:
+            spec.append({"rule": "gamma", "gamma": 0.5})
+    return spec
+
+
+def rule_from_spec(s):
+    return {"w-square": lambda: WSquare(),
+            "epsilon": lambda: Epsilon(epsilon=s.get("epsilon", 0.0)),
+            "gamma": lambda: Gamma(gamma=s.get("gamma", 0.25))}[s["rule"]]()
+
+
+def custom_composite(model):
+    return per_layer([rule_from_spec(s) for s in custom_spec(model)])(model)
+
+
+def montavon_composite(model):
+    return per_layer(montavon_rules(model))(model)
+
+
+EGB = {"epsilon": 0.25, "gamma": 0.25, "low": 0, "high": 1}
+
+# (id, method, params, target, output, zero_bias, kind, builder)
+# kind "lrp": builder(model) -> composite ; kind "baseline": handled in run_baseline.
+CASES = [
+    ("lrp-0", "lrp-0", {}, "predicted", "one-hot", False, "lrp", whole(lambda: Epsilon(epsilon=0.0))),
+    ("epsilon", "epsilon", {"epsilon": 0.25}, "predicted", "one-hot", False, "lrp",
+     whole(lambda: Epsilon(epsilon=0.25))),
+    ("epsilon-score", "epsilon", {"epsilon": 0.25}, "predicted", "score", False, "lrp",
+     whole(lambda: Epsilon(epsilon=0.25))),
+    ("epsilon-other", "epsilon", {"epsilon": 0.25}, "other", "one-hot", False, "lrp",
+     whole(lambda: Epsilon(epsilon=0.25))),
+    ("epsilon-zero-bias", "epsilon", {"epsilon": 0.25}, "predicted", "one-hot", True, "lrp",
+     whole(lambda: Epsilon(epsilon=0.25, zero_params=["bias"]))),
+    ("lrp-0-zero-bias", "lrp-0", {}, "predicted", "score", True, "lrp",
+     whole(lambda: Epsilon(epsilon=0.0, zero_params=["bias"]))),
+    ("gamma", "gamma", {"gamma": 0.25}, "predicted", "one-hot", False, "lrp", whole(lambda: Gamma(gamma=0.25))),
+    ("alpha2-beta1", "alpha-beta", {"alpha": 2, "beta": 1}, "predicted", "one-hot", False, "lrp",
+     whole(lambda: AlphaBeta(alpha=2, beta=1))),
+    ("alpha1-beta0", "alpha-beta", {"alpha": 1, "beta": 0}, "predicted", "one-hot", False, "lrp",
+     whole(lambda: AlphaBeta(alpha=1, beta=0))),
+    ("z-plus", "z-plus", {}, "predicted", "one-hot", False, "lrp", whole(lambda: ZPlus())),
+    ("z-box", "z-box", {"low": 0, "high": 1}, "predicted", "one-hot", False, "lrp",
+     whole(lambda: ZBox(low=0., high=1.))),
+    ("flat", "flat", {}, "predicted", "one-hot", False, "lrp", whole(lambda: Flat())),
+    ("w-square", "w-square", {}, "predicted", "one-hot", False, "lrp", whole(lambda: WSquare())),
+    ("epsilon-gamma-box", "epsilon-gamma-box", dict(EGB), "predicted", "one-hot", False, "lrp",
+     lambda m: EpsilonGammaBox(low=0., high=1., epsilon=0.25, gamma=0.25)),
+    ("epsilon-plus", "epsilon-plus", {"epsilon": 0.25}, "predicted", "one-hot", False, "lrp",
+     lambda m: EpsilonPlus(epsilon=0.25)),
+    ("epsilon-plus-flat", "epsilon-plus-flat", {"epsilon": 0.25}, "predicted", "one-hot", False, "lrp",
+     lambda m: EpsilonPlusFlat(epsilon=0.25)),
+    ("epsilon-alpha2-beta1", "epsilon-alpha2-beta1", {"epsilon": 0.25}, "predicted", "one-hot", False, "lrp",
+     lambda m: EpsilonAlpha2Beta1(epsilon=0.25)),
+    ("epsilon-alpha2-beta1-flat", "epsilon-alpha2-beta1-flat", {"epsilon": 0.25}, "predicted", "one-hot", False,
+     "lrp", lambda m: EpsilonAlpha2Beta1Flat(epsilon=0.25)),
+    ("montavon", "montavon", dict(EGB), "predicted", "one-hot", False, "lrp", montavon_composite),
+    ("custom", "custom", {}, "predicted", "one-hot", False, "lrp", custom_composite),
+    ("gradient", "gradient", {}, "predicted", "one-hot", False, "baseline", None),
+    ("gradient-x-input", "gradient-x-input", {}, "predicted", "one-hot", False, "baseline", None),
+    ("smoothgrad", "smoothgrad", {"noise": 0.1, "samples": 8}, "predicted", "one-hot", False, "baseline", None),
+    ("integrated-gradients", "integrated-gradients", {"steps": 16}, "predicted", "one-hot", False, "baseline", None),
+    ("occlusion", "occlusion", {"window": 8, "stride": 8}, "predicted", "one-hot", False, "baseline", None),
+    ("occlusion-4-2", "occlusion", {"window": 4, "stride": 2}, "predicted", "one-hot", False, "baseline", None),
+]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def attr_output(logits, targets, output):
+    onehot = torch.nn.functional.one_hot(targets, N_CLASSES).to(logits.dtype)
+    if output == "one-hot":
+        return onehot
+    if output == "score":
+        return onehot * logits.gather(1, targets[:, None])
+    raise ValueError(output)
+
+
+def lrp(model, composite, x, grad_out):
+    """Zennit's modified gradient: Gradient attributor with the composite registered."""
+    with Gradient(model=model, composite=composite) as attributor:
+        _, rel = attributor(x.clone(), grad_out)
+    return rel
+
+
+class RecordingRandn:
+    """Replaces torch.randn_like while SmoothGrad runs: draws float32 standard normals from a
+    seeded generator (so the stored float32 noise is *exactly* what Zennit used), records them
+    and returns them cast to the input's dtype."""
+
+    def __init__(self, seed):
+        self.gen = torch.Generator().manual_seed(seed)
+        self.draws = []
+        self.original = torch.randn_like
+
+    def __call__(self, input, *args, **kwargs):
+        assert not args and not kwargs, (args, kwargs)
+        z = torch.randn(input.shape, generator=self.gen, dtype=torch.float32)
+        self.draws.append(z.clone())
+        return z.to(input.dtype)
+
+    def __enter__(self):
+        torch.randn_like = self
+        return self
+
+    def __exit__(self, *exc):
+        torch.randn_like = self.original
+        return False
+
+
+def run_baseline(case_id, params, model, x, grad_out, extra):
+    if case_id == "gradient":
+        _, rel = Gradient(model=model)(x.clone(), grad_out)
+        return rel
+    if case_id == "gradient-x-input":
+        _, rel = Gradient(model=model)(x.clone(), grad_out)
+        return rel * x
+    if case_id == "smoothgrad":
+        attributor = SmoothGrad(model=model, noise_level=params["noise"], n_iter=params["samples"])
+        with RecordingRandn(SEED) as rec:
+            _, rel = attributor(x.clone(), grad_out)
+        noise = torch.stack(rec.draws)  # [n_iter-1, N, 1, 28, 28] float32
+        assert noise.shape[0] == params["samples"] - 1, noise.shape
+        extra["smoothgrad/noise"] = noise.reshape(noise.shape[0], x.shape[0], -1)
+        # Independent re-computation of Zennit's formula from the stored noise.
+        dims = tuple(range(1, x.ndim))
+        std = params["noise"] * (x.amax(dims, keepdim=True) - x.amin(dims, keepdim=True))
+        acc = torch.zeros_like(x)
+        for eps in list(noise.to(x.dtype) * std) + [torch.zeros_like(x)]:
+            xi = (x + eps).detach().requires_grad_(True)
+            g, = torch.autograd.grad(model(xi), xi, grad_outputs=grad_out)
+            acc += g / params["samples"]
+        err = (acc - rel).abs().max().item()
+        extra["checks"].append(f"smoothgrad re-run from stored noise: max |diff| = {err:.3e}")
+        assert err < 1e-12, err
+        return rel
+    if case_id == "integrated-gradients":
+        _, rel = IntegratedGradients(model=model, n_iter=params["steps"])(x.clone(), grad_out)
+        return rel
+    if case_id.startswith("occlusion"):
+        # Since Zennit 0.5 (PR #117) Occlusion does NOT multiply attr_output with the model output:
+        # score = attr_output_fn(output).sum(). A one-hot *tensor* would give score 1 for every
+        # window (a map that just counts windows), so pass a function selecting the target logit.
+        attributor = Occlusion(model=model, window=params["window"], stride=params["stride"])
+        _, rel = attributor(x.clone(), lambda out: out * grad_out)
+        return rel
+    raise ValueError(case_id)
+
+
+def fmt_rel(a, b):
+    return abs(a - b) / max(abs(b), 1e-30)
+
+
+# ----------------------------------------------------------------------------- main
+
+def main():
+    torch.manual_seed(SEED)
+    images, _labels = mnist.load_split("test")
+    x32 = torch.from_numpy(images[TEST_INDICES]).contiguous()  # [8,1,28,28] float32
+    x = x32.double()
+    n = x.shape[0]
+
+    meta = {
+        "zennit": zennit_version(),
+        "torch": torch.__version__,
+        "test_indices": TEST_INDICES,
+        "dtype": "float64 computed, stored float32",
+        "models": list(architectures.MODELS),
+        "image_shape": [1, 28, 28],
+        "notes": {
+            "relevance": "tensor <id> in <model>.safetensors, float32 [8, 784] (row-major 1x28x28)",
+            "stabilizer": "rules other than Epsilon use Zennit's default stabilizer 1e-6 "
+                          "(denominator z + 1e-6*sign(z), sign(0)=+1); Epsilon adds epsilon*sign(z) the same way",
+            "layer_map_base": "Pass on ReLU, plain gradient through MaxPool2d/Flatten",
+            "smoothgrad": "noise = std * smoothgrad/noise[k], std = noise*(max(x)-min(x)) per image; "
+                          "8 samples = 7 noisy + 1 noise-free (last), averaged",
+            "integrated-gradients": "zero baseline, alphas k/steps for k=1..steps, mean grad * x",
+            "occlusion": "Zennit default occlusion_fn: keep ONLY the window, zero everything else; "
+                         "windows at offsets 0,stride,..<28 per axis, cyclic (torch.roll wraps past 27); "
+                         "relevance[p] = sum over all windows covering p of the target logit of the window-only input "
+                         "(attr_output passed as the function out -> out * one_hot(target))",
+        },
+        "nonfinite": "a case with a 'nonfinite' entry {model: count} holds NaN/inf exactly as Zennit produced "
+                     "them (Epsilon(0) divides 0 by 0 where a unit's pre-activation is exactly 0)",
+        "custom_layers": {},
+        "cases": [],
+    }
+    per_model = {}
+    nonfinite = {}
+    checks = []
+
+    for name in architectures.MODELS:
+        model, _desc = weights_io.load(name)
+        model = model.double().eval()
+        with torch.no_grad():
+            logits = model(x)
+            logits32 = weights_io.load(name)[0](x32)
+        predicted = logits.argmax(1)
+        if not torch.equal(predicted, logits32.argmax(1)):
+            checks.append(f"{name}: WARNING float32 and float64 argmax differ")
+        other = (predicted + 3) % N_CLASSES
+        targets = {"predicted": predicted, "other": other}
+        meta["custom_layers"][name] = custom_spec(model)
+
+        tensors = {
+            "inputs": x.reshape(n, -1).float(),
+            "logits": logits.float(),
+            "targets/predicted": predicted.to(torch.int64),
+            "targets/other": other.to(torch.int64),
+        }
+        extra = {"checks": checks}
+        maxabs = {}
+        rel64 = {}
+        for (case_id, method, params, target, output, zero_bias, kind, builder) in CASES:
+            grad_out = attr_output(logits, targets[target], output)
+            if kind == "lrp":
+                rel = lrp(model, builder(model), x, grad_out)
+            else:
+                rel = run_baseline(case_id, params, model, x, grad_out, extra)
+            rel = rel.detach().reshape(n, -1)
+            bad = (~torch.isfinite(rel)).sum().item()
+            nonfinite.setdefault(case_id, {})[name] = bad
+            if bad:
+                checks.append(f"{name}/{case_id}: NON-FINITE values: {bad} of {rel.numel()} "
+                              f"(nan={torch.isnan(rel).sum().item()}, inf={torch.isinf(rel).sum().item()})")
+            maxabs[case_id] = float(rel[torch.isfinite(rel)].abs().max()) if rel.numel() - bad else float("nan")
+            tensors[case_id] = rel.float()
+            rel64[case_id] = rel
+            per_model.setdefault(case_id, {})[name] = maxabs[case_id]
+        tensors["smoothgrad/noise"] = extra["smoothgrad/noise"].float()
+
+        # ---- sanity checks
+        sums = rel64["lrp-0-zero-bias"].sum(1)
+        tl = logits.gather(1, predicted[:, None])[:, 0]
+        rel_err = ((sums - tl).abs() / tl.abs()).max().item()
+        checks.append(f"{name}: conservation lrp-0-zero-bias (score): max rel |sum R - logit| = {rel_err:.3e}"
+                      f" {'OK' if rel_err < 1e-6 else 'FAIL'}")
+        zp = rel64["z-plus"]
+        checks.append(f"{name}: z-plus min = {zp.min().item():.3e} "
+                      f"{'OK (>= 0)' if zp.min().item() >= -1e-12 else 'FAIL'}")
+        d = (rel64["alpha1-beta0"] - rel64["z-plus"]).abs().max().item()
+        checks.append(f"{name}: max |alpha1-beta0 - z-plus| = {d:.3e} (max |z-plus| = {zp.abs().max().item():.3e})"
+                      f" {'OK' if d <= 1e-6 * zp.abs().max().item() else 'FAIL'}")
+        ids = list(rel64)
+        same = [f"{a} == {b}" for i, a in enumerate(ids) for b in ids[i + 1:]
+                if torch.equal(rel64[a], rel64[b])]
+        checks.append(f"{name}: bit-identical cases: {', '.join(same) or 'none'}")
+        checks.append(f"{name}: predicted = {predicted.tolist()}, logits[target] = "
+                      f"{[round(v, 4) for v in tl.tolist()]}")
+
+        OUT.mkdir(parents=True, exist_ok=True)
+        save_file({k: v.contiguous() for k, v in tensors.items()}, str(OUT / f"{name}.safetensors"),
+                  metadata={"source": f"zennit {meta['zennit']}, torch {torch.__version__}, float64 -> float32"})
+
+    for (case_id, method, params, target, output, zero_bias, kind, _b) in CASES:
+        meta["cases"].append({
+            "id": case_id, "method": method, "params": params, "target": target, "output": output,
+            "zero_bias": zero_bias, "max_abs": per_model[case_id],
+        })
+        if any(nonfinite[case_id].values()):
+            meta["cases"][-1]["nonfinite"] = nonfinite[case_id]
+    (OUT / "cases.json").write_text(json.dumps(meta, indent=1) + "\n")
+
+    print("\n".join(checks))
+    print()
+    for p in sorted(OUT.iterdir()):
+        print(f"{p.relative_to(ROOT)}  {p.stat().st_size:,} bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+//! Attribution methods to compare LRP against, with Zennit's definitions.
+
+use ndarray::{ArrayD, Axis, IxDyn};
+
+use super::backward::{backward, Flow};
+use crate::model::Model;
+use crate::Result;
+
+/// The gradient of `output_relevance · f(x)` with respect to `x`.
+pub fn gradient(model: &Model, x: ArrayD<f32>, output_relevance: &ArrayD<f32>) -> Result<ArrayD<f32>> {
+    let forward = model.forward(x)?;
+    let mut pass = backward(model, &forward, output_relevance.clone(), &Flow::Gradient);
+    Ok(pass.relevance.swap_remove(0))
+}
+
+/// SmoothGrad with the given standard-normal draws (`samples − 1` arrays shaped like
+/// `x`): the mean of the gradients at `x + noise · σ` and, last, at `x` itself, where
+/// σ = `noise_level` × (max − min) of each input.
+pub fn smoothgrad_with_noise(
+    model: &Model,
+    x: &ArrayD<f32>,
+    output_relevance: &ArrayD<f32>,
+    noise_level: f32,
+    draws: &[ArrayD<f32>],
+) -> Result<ArrayD<f32>> {
+    let samples = draws.len() + 1;
+    let sigma: Vec<f32> = x
+        .axis_iter(Axis(0))
+        .map(|s| {
+            let (lo, hi) = s.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            noise_level * (hi - lo)
+        })
+        .collect();
+    let mut total = ArrayD::zeros(x.raw_dim());
+    for draw in draws.iter().map(Some).chain([None]) {
+        let mut noisy = x.clone();
+        if let Some(draw) = draw {
+            for ((mut sample, d), s) in noisy.axis_iter_mut(Axis(0)).zip(draw.axis_iter(Axis(0))).zip(&sigma) {
+                sample.scaled_add(*s, &d);
+            }
+        }
+        total.scaled_add(1.0 / samples as f32, &gradient(model, noisy, output_relevance)?);
+    }
+    Ok(total)
+}
+
+/// SmoothGrad with noise from a seeded generator (the same on every platform).
+pub fn smoothgrad(
+    model: &Model,
+    x: &ArrayD<f32>,
+    output_relevance: &ArrayD<f32>,
+    noise_level: f32,
+    samples: usize,
+    seed: u64,
+) -> Result<ArrayD<f32>> {
+    let mut random = Normal::new(seed);
+    let draws: Vec<ArrayD<f32>> =
+        (1..samples).map(|_| ArrayD::from_shape_simple_fn(x.raw_dim(), || random.sample() as f32)).collect();
+    smoothgrad_with_noise(model, x, output_relevance, noise_level, &draws)
+}
+
+/// Integrated Gradients from the zero baseline: `x ⊙` the mean gradient at
+/// `α·x` for α in torch.linspace(1/steps, 1, steps).
+pub fn integrated_gradients(model: &Model, x: &ArrayD<f32>, output_relevance: &ArrayD<f32>, steps: usize) -> Result<ArrayD<f32>> {
+    let mut total = ArrayD::zeros(x.raw_dim());
+    for alpha in linspace(1.0 / steps as f32, 1.0, steps) {
+        total.scaled_add(1.0 / steps as f32, &gradient(model, x * alpha, output_relevance)?);
+    }
+    Ok(total * x)
+}
+
+/// `torch.linspace` in float32, computed as PyTorch does (from both ends).
+fn linspace(start: f32, end: f32, steps: usize) -> Vec<f32> {
+    if steps == 1 {
+        return vec![start];
+    }
+    let step = (end - start) / (steps - 1) as f32;
+    (0..steps).map(|i| if i < steps / 2 { start + step * i as f32 } else { end - step * (steps - 1 - i) as f32 }).collect()
+}
+
+/// Occlusion as Zennit's `Occlusion` attributor with its default occlusion function:
+/// for each window position (window and stride capped at each dimension's size,
+/// positions wrapping around the edges as `torch.roll` does), the input is reduced to
+/// the window (zeros elsewhere) and every pixel in the window receives the target's
+/// output score; a pixel's relevance is the sum over the windows containing it.
+pub fn occlusion(model: &Model, x: &ArrayD<f32>, targets: &[usize], window: usize, stride: usize) -> Result<ArrayD<f32>> {
+    let shape = &x.shape()[1..];
+    let windows: Vec<usize> = shape.iter().map(|&s| window.min(s)).collect();
+    let strides: Vec<usize> = shape.iter().map(|&s| stride.min(s)).collect();
+    let mut result = ArrayD::<f32>::zeros(x.raw_dim());
+    let positions: Vec<Vec<usize>> = shape.iter().zip(&strides).map(|(&s, &st)| (0..s).step_by(st).collect()).collect();
+    let mut offset = vec![0usize; shape.len()];
+    let mut mask = ArrayD::<f32>::zeros(IxDyn(shape));
+    loop {
+        for (index, value) in mask.indexed_iter_mut() {
+            let inside = (0..shape.len()).all(|d| (index[d] + shape[d] - positions[d][offset[d]]) % shape[d] < windows[d]);
+            *value = if inside { 1.0 } else { 0.0 };
+        }
+        let scores = model.forward(x * &mask)?;
+        for ((mut r, logits), &t) in result.axis_iter_mut(Axis(0)).zip(scores.logits().axis_iter(Axis(0))).zip(targets) {
+            r.scaled_add(logits[t], &mask);
+        }
+        // Next window position, odometer style over the dimensions.
+        let mut d = shape.len();
+        loop {
+            if d == 0 {
+                return Ok(result);
+            }
+            d -= 1;
+            offset[d] += 1;
+            if offset[d] < positions[d].len() {
+                break;
+            }
+            offset[d] = 0;
+        }
+    }
+}
+
+/// Standard normal numbers from SplitMix64 and the Box–Muller transform: small,
+/// seeded, and identical natively and in wasm.
+pub struct Normal {
+    state: u64,
+    spare: Option<f64>,
+}
+
+impl Normal {
+    pub fn new(seed: u64) -> Normal {
+        Normal { state: seed, spare: None }
+    }
+
+    fn uniform(&mut self) -> f64 {
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn sample(&mut self) -> f64 {
+        if let Some(spare) = self.spare.take() {
+            return spare;
+        }
+        let radius = (-2.0 * (1.0 - self.uniform()).ln()).sqrt();
+        let angle = std::f64::consts::TAU * self.uniform();
+        self.spare = Some(radius * angle.sin());
+        radius * angle.cos()
+    }
+}
