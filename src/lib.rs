@@ -6,6 +6,7 @@
 
 pub mod data;
 pub mod error;
+pub mod evaluation;
 pub mod lrp;
 pub mod model;
 

@@ -46,6 +46,31 @@ pub enum OutputRelevance {
     OneHot,
 }
 
+impl std::str::FromStr for Target {
+    type Err = Error;
+    /// `predicted` or a class index.
+    fn from_str(s: &str) -> Result<Target> {
+        match s {
+            "predicted" => Ok(Target::Predicted),
+            _ => s
+                .parse()
+                .map(Target::Class)
+                .map_err(|_| Error::Input(format!("target: expected `predicted` or a class index, got `{s}`"))),
+        }
+    }
+}
+
+impl std::str::FromStr for OutputRelevance {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<OutputRelevance> {
+        match s {
+            "score" => Ok(OutputRelevance::Score),
+            "one-hot" => Ok(OutputRelevance::OneHot),
+            _ => Err(Error::Input(format!("output: expected `score` or `one-hot`, got `{s}`"))),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Options {
     pub target: Target,
