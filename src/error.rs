@@ -10,7 +10,7 @@ pub enum Error {
     Weights(String),
     #[error("layer {index} ({kind}): {message}")]
     Layer { index: usize, kind: &'static str, message: String },
-    #[error("input: {0}")]
+    #[error("{0}")]
     Input(String),
     #[error("unknown model `{name}`; available: {available}")]
     UnknownModel { name: String, available: String },

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use ndarray::{ArrayD, Axis, Zip};
 
-use super::rule::{stabilise, Gate, InputMod, ParamMod, Rule, STABILIZER};
-use crate::model::layer::{as4, Conv2d, Dense};
+use super::rule::{stabilise, Gate, InputMod, ParamMod, Rule, Term, STABILIZER};
+use crate::model::layer::as4;
 use crate::model::{Forward, Layer, Model};
 
 /// What flows backwards.
@@ -72,7 +72,7 @@ fn layer_backward(
     let none = || vec![0.0; x.shape()[0]];
     match (layer, rule) {
         (Layer::Dense(_) | Layer::Conv2d(_), Some(Some(rule))) => relevance_linear(layer, rule, x, z, upstream),
-        (Layer::Dense(_) | Layer::Conv2d(_), _) => (layer.transpose(upstream, x.shape()).expect("linear layer"), none()),
+        (Layer::Dense(_) | Layer::Conv2d(_), _) => (layer.transpose(upstream, |w| w, x.shape()).expect("linear layer"), none()),
         (Layer::Relu, Some(_)) => (upstream.clone(), none()),
         (Layer::Relu, None) => (Zip::from(upstream).and(x).map_collect(|&g, &v| if v > 0.0 { g } else { 0.0 }), none()),
         (Layer::MaxPool2d(p), _) => (p.route_to_max(as4(x), as4(upstream)).into_dyn(), none()),
@@ -89,24 +89,68 @@ fn layer_backward(
     }
 }
 
+/// Binds `$f` to the weight modifier `$params` as a closure of its own type, so that
+/// the layer's inner loops are compiled once per modifier rather than branching on it.
+macro_rules! with_modifier {
+    ($params:expr, $f:ident => $body:expr) => {
+        match $params {
+            ParamMod::Identity => {
+                let $f = |w: f32| ParamMod::Identity.apply(w);
+                $body
+            }
+            ParamMod::Positive => {
+                let $f = |w: f32| ParamMod::Positive.apply(w);
+                $body
+            }
+            ParamMod::Negative => {
+                let $f = |w: f32| ParamMod::Negative.apply(w);
+                $body
+            }
+            ParamMod::GammaPositive(gamma) => {
+                let $f = move |w: f32| ParamMod::GammaPositive(gamma).apply(w);
+                $body
+            }
+            ParamMod::GammaNegative(gamma) => {
+                let $f = move |w: f32| ParamMod::GammaNegative(gamma).apply(w);
+                $body
+            }
+            ParamMod::Square => {
+                let $f = |w: f32| ParamMod::Square.apply(w);
+                $body
+            }
+            ParamMod::Ones => {
+                let $f = |w: f32| ParamMod::Ones.apply(w);
+                $body
+            }
+        }
+    };
+}
+
 /// The rule mechanism for Dense and Conv2d (see [`super::rule`]).
 fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>, r: &ArrayD<f32>) -> (ArrayD<f32>, Vec<f32>) {
     let mut r_in = ArrayD::<f32>::zeros(x.raw_dim());
     let mut bias = vec![0.0; x.shape()[0]];
+    let keeps_bias = |t: &Term| t.bias && !rule.zero_bias;
     for group in &rule.groups {
-        let terms: Vec<_> = group
+        let inputs: Vec<Cow<ArrayD<f32>>> = group
             .terms
             .iter()
-            .map(|t| {
-                let input = if t.input == InputMod::Identity { Cow::Borrowed(x) } else { Cow::Owned(x.mapv(|v| t.input.apply(v))) };
-                (t, modified(layer, t.params, t.bias && !rule.zero_bias), input)
-            })
+            .map(|t| if t.input == InputMod::Identity { Cow::Borrowed(x) } else { Cow::Owned(x.mapv(|v| t.input.apply(v))) })
             .collect();
-        let mut denominator = ArrayD::<f32>::zeros(z.raw_dim());
-        for (t, layer, input) in &terms {
-            denominator.scaled_add(t.sign, &layer.forward(input));
-        }
-        let s = Zip::from(r).and(z).and(&denominator).map_collect(|&r, &z, &d| {
+        // A single unmodified term's output is the layer's own output: no need to recompute it.
+        let unmodified = |t: &Term| t.input == InputMod::Identity && t.params == ParamMod::Identity && keeps_bias(t);
+        let denominator = match group.terms.as_slice() {
+            [t] if unmodified(t) && t.sign == 1.0 => Cow::Borrowed(z),
+            terms => {
+                let mut sum = ArrayD::<f32>::zeros(z.raw_dim());
+                for (t, input) in terms.iter().zip(&inputs) {
+                    let z_t = with_modifier!(t.params, f => layer.apply(input, f, keeps_bias(t)).expect("linear layer"));
+                    sum.scaled_add(t.sign, &z_t);
+                }
+                Cow::Owned(sum)
+            }
+        };
+        let s = Zip::from(r).and(z).and(denominator.as_ref()).map_collect(|&r, &z, &d| {
             let open = match group.gate {
                 Gate::All => true,
                 Gate::PositiveOutput => z > 0.0,
@@ -114,12 +158,14 @@ fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>
             };
             if open { divide(r, rule.stabilise(d)) } else { 0.0 }
         });
-        for (t, layer, input) in &terms {
-            let c = layer.transpose(&s, x.shape()).expect("linear layer");
+        for (t, input) in group.terms.iter().zip(&inputs) {
+            let c = with_modifier!(t.params, f => layer.transpose(&s, f, x.shape()).expect("linear layer"));
             r_in.scaled_add(group.coefficient * t.sign, &(c * input.as_ref()));
-            let b = layer.bias().expect("linear layer");
-            for (n, sample) in s.axis_iter(Axis(0)).enumerate() {
-                bias[n] += group.coefficient * t.sign * bias_share(&sample, b);
+            if keeps_bias(t) {
+                let b = layer.bias().expect("linear layer").mapv(|v| t.params.apply(v));
+                for (n, sample) in s.axis_iter(Axis(0)).enumerate() {
+                    bias[n] += group.coefficient * t.sign * bias_share(&sample, &b);
+                }
             }
         }
     }
@@ -134,25 +180,6 @@ fn bias_share(s: &ndarray::ArrayViewD<f32>, b: &ndarray::Array1<f32>) -> f32 {
     } else {
         s.outer_iter().zip(b).map(|(channel, b)| channel.sum() * b).sum()
     }
-}
-
-/// The layer with `params` applied to its weights and bias (the bias dropped unless
-/// `keep_bias`); borrowed when nothing changes.
-fn modified(layer: &Layer, params: ParamMod, keep_bias: bool) -> Cow<'_, Layer> {
-    if params == ParamMod::Identity && keep_bias {
-        return Cow::Borrowed(layer);
-    }
-    let bias = |b: &ndarray::Array1<f32>| if keep_bias { b.mapv(|v| params.apply(v)) } else { ndarray::Array1::zeros(b.len()) };
-    Cow::Owned(match layer {
-        Layer::Dense(d) => Layer::Dense(Dense { weight: d.weight.mapv(|v| params.apply(v)), bias: bias(&d.bias) }),
-        Layer::Conv2d(c) => Layer::Conv2d(Conv2d {
-            weight: c.weight.mapv(|v| params.apply(v)),
-            bias: bias(&c.bias),
-            stride: c.stride,
-            padding: c.padding,
-        }),
-        other => other.clone(),
-    })
 }
 
 /// `r / d`; a zero denominator (possible only with ε = 0, LRP-0) passes nothing

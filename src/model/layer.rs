@@ -5,25 +5,72 @@
 use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayView4, Axis, Ix2, Ix4};
 
 /// A fully connected layer: `y = x Wᵀ + b`, weights in PyTorch's `[out, in]` layout.
+///
+/// One explanation multiplies single inputs by these matrices several times, so the
+/// products run as sparse row updates over `W` and its stored transpose: zero inputs
+/// (blank pixels, silent ReLUs) cost nothing and no matrix is packed or copied.
 #[derive(Debug, Clone)]
 pub struct Dense {
-    pub weight: Array2<f32>,
+    weight: Array2<f32>,
+    /// `Wᵀ`, `[in, out]`, kept beside `W` so that both products read rows.
+    weight_t: Array2<f32>,
     pub bias: Array1<f32>,
 }
 
 impl Dense {
-    /// `[N, in] -> [N, out]` with the given weights (and bias, if any).
-    pub fn apply(weight: &Array2<f32>, bias: Option<&Array1<f32>>, x: ArrayView2<f32>) -> Array2<f32> {
-        let mut y = x.dot(&weight.t());
-        if let Some(b) = bias {
-            y += b;
+    pub fn new(weight: Array2<f32>, bias: Array1<f32>) -> Dense {
+        let weight_t = weight.t().as_standard_layout().into_owned();
+        let weight = weight.as_standard_layout().into_owned();
+        Dense { weight, weight_t, bias }
+    }
+
+    pub fn weight(&self) -> &Array2<f32> {
+        &self.weight
+    }
+
+    /// `[N, in] -> [N, out]`: `x f(W)ᵀ + f(b)`, with `f` applied to each weight (and
+    /// to the bias, unless `bias` is false, which leaves it out) as it is read.
+    pub fn apply(&self, x: ArrayView2<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Array2<f32> {
+        let outputs = self.weight.nrows();
+        let mut y = Array2::zeros((x.nrows(), outputs));
+        let w_t = self.weight_t.as_slice().expect("standard layout");
+        for (x, mut y) in x.outer_iter().zip(y.outer_iter_mut()) {
+            let y = y.as_slice_mut().expect("standard layout");
+            if bias {
+                y.iter_mut().zip(&self.bias).for_each(|(y, &b)| *y = f(b));
+            }
+            for (j, &xj) in x.iter().enumerate() {
+                if xj != 0.0 {
+                    axpy(y, xj, &w_t[j * outputs..(j + 1) * outputs], &f);
+                }
+            }
         }
         y
     }
 
-    /// The transpose (the gradient of `apply` with respect to its input): `[N, out] -> [N, in]`.
-    pub fn apply_transposed(weight: &Array2<f32>, g: ArrayView2<f32>) -> Array2<f32> {
-        g.dot(weight)
+    /// The transpose of `apply` without bias (its gradient with respect to the input):
+    /// `[N, out] -> [N, in]`, `g f(W)`.
+    pub fn apply_transposed(&self, g: ArrayView2<f32>, f: impl Fn(f32) -> f32) -> Array2<f32> {
+        let inputs = self.weight.ncols();
+        let mut c = Array2::zeros((g.nrows(), inputs));
+        let w = self.weight.as_slice().expect("standard layout");
+        for (g, mut c) in g.outer_iter().zip(c.outer_iter_mut()) {
+            let c = c.as_slice_mut().expect("standard layout");
+            for (k, &gk) in g.iter().enumerate() {
+                if gk != 0.0 {
+                    axpy(c, gk, &w[k * inputs..(k + 1) * inputs], &f);
+                }
+            }
+        }
+        c
+    }
+}
+
+/// `y += a · f(row)`, element by element (vectorisable: no reduction).
+#[inline]
+fn axpy(y: &mut [f32], a: f32, row: &[f32], f: &impl Fn(f32) -> f32) {
+    for (y, &w) in y.iter_mut().zip(row) {
+        *y += a * f(w);
     }
 }
 
@@ -42,8 +89,12 @@ impl Conv2d {
         window_output([h, w], [kh, kw], self.stride, self.padding)
     }
 
-    /// `[N, C, H, W] -> [N, O, H', W']` with the given weights (and bias, if any).
-    pub fn apply(&self, weight: &Array4<f32>, bias: Option<&Array1<f32>>, x: ArrayView4<f32>) -> Array4<f32> {
+    /// `[N, C, H, W] -> [N, O, H', W']` with `f` applied to each weight (and to the
+    /// bias, unless `bias` is false, which leaves it out).
+    pub fn apply(&self, x: ArrayView4<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Array4<f32> {
+        let weight = self.weight.mapv(&f);
+        let bias = bias.then(|| self.bias.mapv(&f));
+        let bias = bias.as_ref();
         let (n, _, h, w) = x.dim();
         let (o, c, kh, kw) = weight.dim();
         let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
@@ -60,8 +111,9 @@ impl Conv2d {
         y
     }
 
-    /// The transpose of `apply` (without bias): `[N, O, H', W'] -> [N, C, H, W]`.
-    pub fn apply_transposed(&self, weight: &Array4<f32>, g: ArrayView4<f32>, input_hw: [usize; 2]) -> Array4<f32> {
+    /// The transpose of `apply` without bias: `[N, O, H', W'] -> [N, C, H, W]`.
+    pub fn apply_transposed(&self, g: ArrayView4<f32>, f: impl Fn(f32) -> f32, input_hw: [usize; 2]) -> Array4<f32> {
+        let weight = self.weight.mapv(&f);
         let (n, _, ho, wo) = g.dim();
         let (o, c, kh, kw) = weight.dim();
         let kernel = weight.view().into_shape_with_order((o, c * kh * kw)).expect("contiguous weight");
@@ -258,7 +310,7 @@ impl Layer {
     /// Output shape (without batch) for an input shape, or None if the layer cannot take it.
     pub fn output_shape(&self, input: &[usize]) -> Option<Vec<usize>> {
         match (self, input) {
-            (Layer::Dense(d), [features]) if *features == d.weight.ncols() => Some(vec![d.weight.nrows()]),
+            (Layer::Dense(d), [features]) if *features == d.weight().ncols() => Some(vec![d.weight().nrows()]),
             (Layer::Conv2d(conv), [c, h, w]) if *c == conv.weight.dim().1 => {
                 conv.output_hw(*h, *w).map(|[ho, wo]| vec![conv.weight.dim().0, ho, wo])
             }
@@ -274,8 +326,7 @@ impl Layer {
     /// Runs the layer on a batch (`[N, ...]`). Shapes were checked when the model was built.
     pub fn forward(&self, x: &ArrayD<f32>) -> ArrayD<f32> {
         match self {
-            Layer::Dense(d) => Dense::apply(&d.weight, Some(&d.bias), as2(x)).into_dyn(),
-            Layer::Conv2d(c) => c.apply(&c.weight, Some(&c.bias), as4(x)).into_dyn(),
+            Layer::Dense(_) | Layer::Conv2d(_) => self.apply(x, |w| w, true).expect("linear layer"),
             Layer::MaxPool2d(p) => p.max(as4(x)).into_dyn(),
             Layer::AvgPool2d(p) => p.average(as4(x)).into_dyn(),
             Layer::Relu => x.mapv(|v| v.max(0.0)),
@@ -296,21 +347,29 @@ impl Layer {
         }
     }
 
-    /// For Dense and Conv2d: the transpose of the (bias-free) linear map, taking
-    /// `g` of the output's shape `[N, ...]` back to `input_shape` (`[N, ...]`).
-    pub fn transpose(&self, g: &ArrayD<f32>, input_shape: &[usize]) -> Option<ArrayD<f32>> {
+    /// For Dense and Conv2d: the layer on a batch with `f` applied to each weight and
+    /// to the bias (left out unless `bias`). Relevance rules run through this.
+    pub fn apply(&self, x: &ArrayD<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Option<ArrayD<f32>> {
         match self {
-            Layer::Dense(d) => Some(Dense::apply_transposed(&d.weight, as2(g)).into_dyn()),
-            Layer::Conv2d(c) => {
-                Some(c.apply_transposed(&c.weight, as4(g), [input_shape[2], input_shape[3]]).into_dyn())
-            }
+            Layer::Dense(d) => Some(d.apply(as2(x), f, bias).into_dyn()),
+            Layer::Conv2d(c) => Some(c.apply(as4(x), f, bias).into_dyn()),
+            _ => None,
+        }
+    }
+
+    /// For Dense and Conv2d: the transpose of the bias-free map with `f` applied to
+    /// each weight, taking `g` (shaped as the output, `[N, ...]`) to `input_shape`.
+    pub fn transpose(&self, g: &ArrayD<f32>, f: impl Fn(f32) -> f32, input_shape: &[usize]) -> Option<ArrayD<f32>> {
+        match self {
+            Layer::Dense(d) => Some(d.apply_transposed(as2(g), f).into_dyn()),
+            Layer::Conv2d(c) => Some(c.apply_transposed(as4(g), f, [input_shape[2], input_shape[3]]).into_dyn()),
             _ => None,
         }
     }
 
     pub fn parameter_count(&self) -> usize {
         match self {
-            Layer::Dense(d) => d.weight.len() + d.bias.len(),
+            Layer::Dense(d) => d.weight().len() + d.bias.len(),
             Layer::Conv2d(c) => c.weight.len() + c.bias.len(),
             _ => 0,
         }
@@ -319,7 +378,7 @@ impl Layer {
     /// A one-line description such as `Conv2d(1→12, 5×5, stride 1, padding 0)`.
     pub fn describe(&self) -> String {
         match self {
-            Layer::Dense(d) => format!("Linear({}→{})", d.weight.ncols(), d.weight.nrows()),
+            Layer::Dense(d) => format!("Linear({}→{})", d.weight().ncols(), d.weight().nrows()),
             Layer::Conv2d(c) => {
                 let (o, i, kh, kw) = c.weight.dim();
                 format!("Conv2d({i}→{o}, {kh}×{kw}, stride {}, padding {})", c.stride[0], c.padding[0])

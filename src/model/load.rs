@@ -59,7 +59,7 @@ fn build_layer(spec: &LayerSpec, reader: &mut TensorReader) -> Result<Layer> {
         LayerSpec::Linear { in_features, out_features, tensors } => {
             let (weight, bias) = reader.weight_and_bias("Linear", tensors, &[*out_features, *in_features])?;
             let weight = Array2::from_shape_vec((*out_features, *in_features), weight).expect("checked shape");
-            Layer::Dense(Dense { weight, bias })
+            Layer::Dense(Dense::new(weight, bias))
         }
         LayerSpec::Conv2d { in_channels, out_channels, kernel_size: [kh, kw], stride, padding, tensors } => {
             check_window(reader.index, "Conv2d", [*kh, *kw], *stride, *padding, false)?;

@@ -71,6 +71,20 @@ impl Model {
         self.layers.iter().map(Layer::parameter_count).sum()
     }
 
+    /// The same network with every bias set to zero (for which LRP-0 conserves
+    /// relevance exactly, layer by layer).
+    pub fn without_biases(&self) -> Model {
+        let mut model = self.clone();
+        for layer in &mut model.layers {
+            match layer {
+                Layer::Dense(d) => d.bias.fill(0.0),
+                Layer::Conv2d(c) => c.bias.fill(0.0),
+                _ => {}
+            }
+        }
+        model
+    }
+
     /// Turns a flat buffer of one or more inputs into a batch `[N, ...input_shape]`,
     /// refusing a length that is not a whole number of inputs and any non-finite value.
     pub fn batch(&self, values: &[f32]) -> Result<ArrayD<f32>> {

@@ -1,0 +1,87 @@
+//! The `lrp` command as a user runs it.
+
+use std::process::Command;
+
+use lrp::data::npy::Npy;
+use serde_json::Value;
+
+fn lrp(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lrp")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn explain_writes_npy_and_a_json_summary() {
+    let dir = std::env::temp_dir().join(format!("lrp-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Two images as an N×28×28 .npy: test digit 0 (a 7) and a blank.
+    let (ok, _, _) = lrp(&["explain", "test:0", "--out", dir.join("seven.npy").to_str().unwrap()]);
+    assert!(ok);
+    let seven = Npy::parse(&std::fs::read(dir.join("seven.npy")).unwrap()).unwrap();
+    assert_eq!(seven.shape, vec![1, 784]);
+    let mut pixels = Vec::new();
+    let images = lrp::data::idx::Idx::open("data/mnist/t10k-images-idx3-ubyte.gz").unwrap();
+    pixels.extend(images.to_unit_f32()[..784].iter());
+    pixels.extend([0.0f32; 784]);
+    let input = dir.join("two.npy");
+    std::fs::write(&input, Npy { shape: vec![2, 28, 28], data: pixels }.to_bytes()).unwrap();
+    let out = dir.join("relevance.npy");
+    let (ok, stdout, stderr) = lrp(&[
+        "explain", input.to_str().unwrap(), "--model", "cnn", "--rule", "epsilon", "--param", "epsilon=0.1",
+        "--target", "predicted", "--output", "score", "--out", out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["model"], "cnn");
+    assert_eq!(summary["params"]["epsilon"], 0.1);
+    let first = &summary["inputs"][0];
+    assert_eq!(first["prediction"], 7);
+    assert_eq!(first["logits"].as_array().unwrap().len(), 10);
+    assert_eq!(first["layers"].as_array().unwrap().len(), 10);
+    let relevance = Npy::parse(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(relevance.shape, vec![2, 784]);
+    let sum0: f32 = relevance.data[..784].iter().sum();
+    assert!((sum0 - first["relevance_sum"].as_f64().unwrap() as f32).abs() < 1e-4);
+    // ε = 0.1 is not ε = 0.25: parameters reach the engine.
+    let default = Npy::parse(&std::fs::read(dir.join("seven.npy")).unwrap()).unwrap();
+    assert_ne!(default.data, relevance.data[..784].to_vec());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn explain_help_lists_every_method_with_its_parameters() {
+    let (ok, stdout, _) = lrp(&["explain", "--help"]);
+    assert!(ok);
+    for method in lrp::lrp::METHODS {
+        assert!(stdout.contains(&format!("  {} ", method.name)), "{} missing from --help", method.name);
+        for p in method.params {
+            assert!(stdout.contains(&format!("{}=", p.name)), "{} of {}", p.name, method.name);
+        }
+    }
+}
+
+#[test]
+fn bad_arguments_fail_with_a_clear_message() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["explain", "test:0", "--rule", "magic"], "unknown method `magic`"),
+        (&["explain", "test:0", "--param", "epsilon"], "expected name=value"),
+        (&["explain", "test:0", "--param", "epsilon=-2"], "epsilon: expected a number from 0"),
+        (&["explain", "test:10000"], "expected an index from 0 to 9999"),
+        (&["explain", "test:0", "--rule", "custom", "--layers", "epsilon"], "names 1 rules"),
+    ];
+    for (args, message) in cases {
+        let (ok, _, stderr) = lrp(args);
+        assert!(!ok && stderr.contains(message), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn classify_reports_accuracy_on_the_test_split() {
+    let (ok, stdout, _) = lrp(&[
+        "classify", "data/mnist/t10k-images-idx3-ubyte.gz", "--labels", "data/mnist/t10k-labels-idx1-ubyte.gz", "--quiet",
+        "--model", "cnn",
+    ]);
+    assert!(ok);
+    let correct = lrp::embedded::get("cnn").unwrap().card().test_correct;
+    assert!(stdout.contains(&format!("cnn: {correct}/10000 correct")), "{stdout}");
+}
