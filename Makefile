@@ -8,9 +8,10 @@ demo: setup wasm
 	@echo "Serving http://localhost:$(PORT)/www/ (Ctrl-C to stop)"
 	python3 -m http.server $(PORT) --bind 127.0.0.1
 
-## Every test: Rust (native), the wasm build, and the page in headless Chromium.
+## Every test: Rust (native), the wasm module in Node, and the page in headless Chromium.
 test: setup wasm
 	cargo test --release
+	cargo test --release --target wasm32-unknown-unknown --test wasm
 	node --test tests/browser/
 
 setup:

@@ -11,7 +11,7 @@ pub mod lrp;
 pub mod model;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use error::{Error, Result};
 pub use lrp::{explain, Explanation, Method, Options, OutputRelevance, Params, Target};

@@ -1,119 +1,13 @@
 //! `lrp`: the command-line face of the core (run `cargo run --release -- --help`).
 
+#[cfg(not(target_arch = "wasm32"))]
 mod cli;
 
-use std::path::PathBuf;
-use std::process::ExitCode;
-
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-
-#[derive(Parser)]
-#[command(name = "lrp", version, about = "Explain MNIST classifiers with Layer-wise Relevance Propagation")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
 }
 
-#[derive(Subcommand)]
-enum Command {
-    /// List the embedded models: layers, parameter count and test accuracy.
-    Models {
-        /// Print the full descriptions (layers and model cards) as JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Classify one image (PNG, 28×28), `test:N`, or every image of an IDX or .npy file.
-    Classify {
-        /// The image, IDX (.gz or raw) or .npy file, or `test:N` for test digit N.
-        input: String,
-        /// A model name, or `all`.
-        #[arg(long, default_value = "all")]
-        model: String,
-        /// IDX labels for the images; accuracy is printed when given.
-        #[arg(long)]
-        labels: Option<PathBuf>,
-        /// Invert images drawn dark on light (MNIST digits are light on dark).
-        #[arg(long)]
-        invert: bool,
-        /// Print only the accuracy summary, not one line per image.
-        #[arg(long, short)]
-        quiet: bool,
-    },
-    /// Explain the decision on one or more images: relevance as .npy (N×784 float32)
-    /// and a JSON summary (prediction, logits, relevance per layer) on stdout.
-    Explain {
-        /// The image(s): a .npy of N×784 or N×28×28 float32, a 28×28 PNG, an IDX file, or `test:N`.
-        input: String,
-        #[arg(long, default_value = "cnn")]
-        model: String,
-        /// A rule, composite or baseline (listed below).
-        #[arg(long, default_value = "epsilon")]
-        rule: String,
-        /// A parameter of the rule, as name=value (repeatable).
-        #[arg(long = "param", value_name = "NAME=VALUE")]
-        params: Vec<String>,
-        /// For `--rule custom`: one rule per layer with parameters, comma-separated, from the input up.
-        #[arg(long)]
-        layers: Option<String>,
-        /// `predicted`, or the class to explain.
-        #[arg(long, default_value = "predicted")]
-        target: String,
-        /// Output relevance: `score` (the target's score) or `one-hot` (1, as Zennit).
-        #[arg(long, default_value = "score")]
-        output: String,
-        /// Drop the biases from the LRP rules.
-        #[arg(long)]
-        zero_bias: bool,
-        /// Invert images drawn dark on light.
-        #[arg(long)]
-        invert: bool,
-        /// Where to write the relevance (.npy, N×784 float32).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    /// Write the page's gallery of real test digits (www/gallery.js): a balanced
-    /// sample of every class plus digits that some model misclassifies.
-    Gallery {
-        /// How many digits.
-        #[arg(long, default_value_t = 100)]
-        count: usize,
-        /// How many of them are misclassified by at least one model.
-        #[arg(long, default_value_t = 12)]
-        misclassified: usize,
-        #[arg(long, default_value = "www/gallery.js")]
-        out: PathBuf,
-    },
-}
-
-fn main() -> ExitCode {
-    let command = Cli::command().mut_subcommand("explain", |c| c.after_help(cli::explain::methods_help()));
-    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
-    let result = match cli.command {
-        Command::Models { json } => cli::models::list(json),
-        Command::Classify { input, model, labels, invert, quiet } => {
-            cli::models::classify(&input, &model, labels.as_deref(), invert, quiet)
-        }
-        Command::Explain { input, model, rule, params, layers, target, output, zero_bias, invert, out } => {
-            cli::explain::run(&cli::explain::Request {
-                input: &input,
-                model: &model,
-                rule: &rule,
-                params: &params,
-                layers: layers.as_deref(),
-                target: &target,
-                output: &output,
-                zero_bias,
-                invert,
-                out: out.as_deref(),
-            })
-        }
-        Command::Gallery { count, misclassified, out } => cli::gallery::write_gallery(count, misclassified, &out),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
+/// The CLI is native only; in wasm the crate is the library behind `pkg/`.
+#[cfg(target_arch = "wasm32")]
+fn main() {}

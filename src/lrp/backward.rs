@@ -137,13 +137,18 @@ fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>
             .iter()
             .map(|t| if t.input == InputMod::Identity { Cow::Borrowed(x) } else { Cow::Owned(x.mapv(|v| t.input.apply(v))) })
             .collect();
+        // A term whose input is all zeros (x⁻ of a ReLU output, say) passes no relevance.
+        let silent: Vec<bool> = inputs.iter().map(|input| input.iter().all(|&v| v == 0.0)).collect();
         // A single unmodified term's output is the layer's own output: no need to recompute it.
         let unmodified = |t: &Term| t.input == InputMod::Identity && t.params == ParamMod::Identity && keeps_bias(t);
         let denominator = match group.terms.as_slice() {
             [t] if unmodified(t) && t.sign == 1.0 => Cow::Borrowed(z),
             terms => {
                 let mut sum = ArrayD::<f32>::zeros(z.raw_dim());
-                for (t, input) in terms.iter().zip(&inputs) {
+                for ((t, input), &silent) in terms.iter().zip(&inputs).zip(&silent) {
+                    if silent && !keeps_bias(t) {
+                        continue; // contributes nothing
+                    }
                     let z_t = with_modifier!(t.params, f => layer.apply(input, f, keeps_bias(t)).expect("linear layer"));
                     sum.scaled_add(t.sign, &z_t);
                 }
@@ -158,9 +163,11 @@ fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>
             };
             if open { divide(r, rule.stabilise(d)) } else { 0.0 }
         });
-        for (t, input) in group.terms.iter().zip(&inputs) {
-            let c = with_modifier!(t.params, f => layer.transpose(&s, f, x.shape()).expect("linear layer"));
-            r_in.scaled_add(group.coefficient * t.sign, &(c * input.as_ref()));
+        for ((t, input), &silent) in group.terms.iter().zip(&inputs).zip(&silent) {
+            if !silent {
+                let c = with_modifier!(t.params, f => layer.transpose(&s, f, x.shape()).expect("linear layer"));
+                r_in.scaled_add(group.coefficient * t.sign, &(c * input.as_ref()));
+            }
             if keeps_bias(t) {
                 let b = layer.bias().expect("linear layer").mapv(|v| t.params.apply(v));
                 for (n, sample) in s.axis_iter(Axis(0)).enumerate() {

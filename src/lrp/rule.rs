@@ -44,14 +44,26 @@ pub enum ParamMod {
     Ones,
 }
 
+/// `max(x, 0)` and `min(x, 0)` as comparisons: `f32::max` becomes a call to `fmaxf`
+/// in wasm (its NaN rules differ from the instruction's), which is slow in inner loops.
+#[inline]
+pub fn positive(x: f32) -> f32 {
+    if x > 0.0 { x } else { 0.0 }
+}
+
+#[inline]
+pub fn negative(x: f32) -> f32 {
+    if x < 0.0 { x } else { 0.0 }
+}
+
 impl ParamMod {
     pub fn apply(self, p: f32) -> f32 {
         match self {
             ParamMod::Identity => p,
-            ParamMod::Positive => p.max(0.0),
-            ParamMod::Negative => p.min(0.0),
-            ParamMod::GammaPositive(gamma) => p + gamma * p.max(0.0),
-            ParamMod::GammaNegative(gamma) => p + gamma * p.min(0.0),
+            ParamMod::Positive => positive(p),
+            ParamMod::Negative => negative(p),
+            ParamMod::GammaPositive(gamma) => p + gamma * positive(p),
+            ParamMod::GammaNegative(gamma) => p + gamma * negative(p),
             ParamMod::Square => p * p,
             ParamMod::Ones => 1.0,
         }
@@ -62,8 +74,8 @@ impl InputMod {
     pub fn apply(self, x: f32) -> f32 {
         match self {
             InputMod::Identity => x,
-            InputMod::Positive => x.max(0.0),
-            InputMod::Negative => x.min(0.0),
+            InputMod::Positive => positive(x),
+            InputMod::Negative => negative(x),
             InputMod::Ones => 1.0,
             InputMod::Constant(c) => c,
         }

@@ -2,7 +2,7 @@
 //! as arguments in `apply`/`apply_transposed`, so that a relevance rule can run
 //! the same layer with modified weights (and its transpose) without copying code.
 
-use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayView4, Axis, Ix2, Ix4};
+use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayView4, Ix2, Ix4};
 
 /// A fully connected layer: `y = x Wᵀ + b`, weights in PyTorch's `[out, in]` layout.
 ///
@@ -92,36 +92,57 @@ impl Conv2d {
     /// `[N, C, H, W] -> [N, O, H', W']` with `f` applied to each weight (and to the
     /// bias, unless `bias` is false, which leaves it out).
     pub fn apply(&self, x: ArrayView4<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Array4<f32> {
-        let weight = self.weight.mapv(&f);
-        let bias = bias.then(|| self.bias.mapv(&f));
-        let bias = bias.as_ref();
+        let kernel = self.weight.mapv(&f);
+        let kernel = kernel.as_slice().expect("standard layout");
         let (n, _, h, w) = x.dim();
-        let (o, c, kh, kw) = weight.dim();
+        let (o, c, kh, kw) = self.weight.dim();
         let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
-        let kernel = weight.view().into_shape_with_order((o, c * kh * kw)).expect("contiguous weight");
         let mut y = Array4::zeros((n, o, ho, wo));
         for (sample, mut out) in x.outer_iter().zip(y.outer_iter_mut()) {
             let cols = self.im2col(sample.into_dimensionality().expect("3-D sample"), [kh, kw], [ho, wo]);
-            let mut z = kernel.dot(&cols);
-            if let Some(b) = bias {
-                z += &b.view().insert_axis(Axis(1));
+            let out = out.as_slice_mut().expect("standard layout");
+            if bias {
+                for (plane, &b) in out.chunks_exact_mut(ho * wo).zip(&self.bias) {
+                    plane.fill(f(b));
+                }
             }
-            out.assign(&z.into_shape_with_order((o, ho, wo)).expect("output shape"));
+            // out[o, :] += Σ_r kernel[o, r] · cols[r, :]
+            let cols = cols.as_slice().expect("standard layout");
+            for (out_row, k_row) in out.chunks_exact_mut(ho * wo).zip(kernel.chunks_exact(c * kh * kw)) {
+                for (&k, col) in k_row.iter().zip(cols.chunks_exact(ho * wo)) {
+                    if k != 0.0 {
+                        out_row.iter_mut().zip(col).for_each(|(y, &v)| *y += k * v);
+                    }
+                }
+            }
         }
         y
     }
 
     /// The transpose of `apply` without bias: `[N, O, H', W'] -> [N, C, H, W]`.
     pub fn apply_transposed(&self, g: ArrayView4<f32>, f: impl Fn(f32) -> f32, input_hw: [usize; 2]) -> Array4<f32> {
-        let weight = self.weight.mapv(&f);
+        let kernel = self.weight.mapv(&f);
+        let kernel = kernel.as_slice().expect("standard layout");
         let (n, _, ho, wo) = g.dim();
-        let (o, c, kh, kw) = weight.dim();
-        let kernel = weight.view().into_shape_with_order((o, c * kh * kw)).expect("contiguous weight");
+        let (_, c, kh, kw) = self.weight.dim();
+        let taps = c * kh * kw;
         let mut x = Array4::zeros((n, c, input_hw[0], input_hw[1]));
+        let mut cols = vec![0.0f32; taps * ho * wo];
         for (sample, mut out) in g.outer_iter().zip(x.outer_iter_mut()) {
-            let g2 = sample.to_owned().into_shape_with_order((o, ho * wo)).expect("gradient shape");
-            let cols = kernel.t().dot(&g2);
-            let cols = cols.as_slice().expect("standard layout");
+            let sample = sample.as_standard_layout();
+            let g = sample.as_slice().expect("standard layout");
+            // cols[r, :] = Σ_o kernel[o, r] · g[o, :], skipping silent output channels.
+            cols.fill(0.0);
+            for (g_row, k_row) in g.chunks_exact(ho * wo).zip(kernel.chunks_exact(taps)) {
+                if g_row.iter().all(|&v| v == 0.0) {
+                    continue;
+                }
+                for (&k, col) in k_row.iter().zip(cols.chunks_exact_mut(ho * wo)) {
+                    if k != 0.0 {
+                        col.iter_mut().zip(g_row).for_each(|(c, &v)| *c += k * v);
+                    }
+                }
+            }
             let out = out.as_slice_mut().expect("standard layout");
             self.for_each_tap(c, input_hw, [kh, kw], [ho, wo], |col, pixel| out[pixel] += cols[col]);
         }
@@ -188,32 +209,37 @@ impl Pool2d {
         window_output([h, w], self.kernel, self.stride, self.padding)
     }
 
-    /// Calls `visit(output_index, input_indices_in_window)` for every output cell of
-    /// one `[C, H, W]` plane set; indices are row-major, padding taps are skipped.
-    pub fn for_each_window(&self, c: usize, hw: [usize; 2], mut visit: impl FnMut(usize, &[usize])) {
-        let [h, w] = hw;
+    /// Calls `visit(output, taps)` for every output cell of a `[C, H, W]` sample,
+    /// where `taps(f)` calls `f` on each input index of the window (row-major flat
+    /// indices; padding skipped).
+    #[inline]
+    fn for_each_window(&self, c: usize, [h, w]: [usize; 2], mut visit: impl FnMut(usize, &dyn Fn(&mut dyn FnMut(usize)))) {
         let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
-        let mut window = Vec::with_capacity(self.kernel[0] * self.kernel[1]);
+        let (kernel, stride, padding) = (self.kernel, self.stride, self.padding);
         for ci in 0..c {
             for oi in 0..ho {
                 for oj in 0..wo {
-                    window.clear();
-                    for ki in 0..self.kernel[0] {
-                        let ii = (oi * self.stride[0] + ki).wrapping_sub(self.padding[0]);
-                        for kj in 0..self.kernel[1] {
-                            let jj = (oj * self.stride[1] + kj).wrapping_sub(self.padding[1]);
-                            if ii < h && jj < w {
-                                window.push((ci * h + ii) * w + jj);
+                    let taps = |tap: &mut dyn FnMut(usize)| {
+                        for ki in 0..kernel[0] {
+                            let ii = (oi * stride[0] + ki).wrapping_sub(padding[0]);
+                            if ii >= h {
+                                continue;
+                            }
+                            for kj in 0..kernel[1] {
+                                let jj = (oj * stride[1] + kj).wrapping_sub(padding[1]);
+                                if jj < w {
+                                    tap((ci * h + ii) * w + jj);
+                                }
                             }
                         }
-                    }
-                    visit((ci * ho + oi) * wo + oj, &window);
+                    };
+                    visit((ci * ho + oi) * wo + oj, &taps);
                 }
             }
         }
     }
 
-    fn pool(&self, x: ArrayView4<f32>, reduce: impl Fn(&[f32], &[usize]) -> f32) -> Array4<f32> {
+    fn pool(&self, x: ArrayView4<f32>, reduce: impl Fn(&[f32], &dyn Fn(&mut dyn FnMut(usize))) -> f32) -> Array4<f32> {
         let (n, c, h, w) = x.dim();
         let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
         let mut y = Array4::zeros((n, c, ho, wo));
@@ -221,33 +247,46 @@ impl Pool2d {
             let sample = sample.as_standard_layout();
             let src = sample.as_slice().expect("standard layout");
             let dst = out.as_slice_mut().expect("standard layout");
-            self.for_each_window(c, [h, w], |o, window| dst[o] = reduce(src, window));
+            self.for_each_window(c, [h, w], |o, taps| dst[o] = reduce(src, taps));
         }
         y
     }
 
     pub fn max(&self, x: ArrayView4<f32>) -> Array4<f32> {
-        // Padding counts as -inf, so it never wins; an all-padding window cannot occur
-        // because PyTorch (and our loader) require padding <= kernel / 2.
-        self.pool(x, |src, window| window.iter().map(|&i| src[i]).fold(f32::NEG_INFINITY, f32::max))
+        // Padding never wins; a window of padding only cannot occur (padding <= kernel / 2).
+        self.pool(x, |src, taps| {
+            let mut best = f32::NEG_INFINITY;
+            taps(&mut |i| {
+                if src[i] > best {
+                    best = src[i];
+                }
+            });
+            best
+        })
     }
 
     pub fn average(&self, x: ArrayView4<f32>) -> Array4<f32> {
         let area = (self.kernel[0] * self.kernel[1]) as f32;
-        self.pool(x, |src, window| window.iter().map(|&i| src[i]).sum::<f32>() / area)
+        self.pool(x, |src, taps| {
+            let mut sum = 0.0;
+            taps(&mut |i| sum += src[i]);
+            sum / area
+        })
     }
 
     /// The max-pool gradient: each output's `g` goes to the first maximum of its
     /// window in `x` (as PyTorch picks it), i.e. winner-take-all.
     pub fn route_to_max(&self, x: ArrayView4<f32>, g: ArrayView4<f32>) -> Array4<f32> {
-        self.scatter(x, g, |src, window, value, dst| {
-            let mut best = window[0];
-            for &i in &window[1..] {
-                if src[i] > src[best] {
-                    best = i;
+        self.scatter(x, g, |src, taps, value, dst| {
+            let mut best: Option<usize> = None;
+            taps(&mut |i| {
+                if best.is_none_or(|b| src[i] > src[b]) {
+                    best = Some(i);
                 }
+            });
+            if let Some(b) = best {
+                dst[b] += value;
             }
-            dst[best] += value;
         })
     }
 
@@ -255,10 +294,15 @@ impl Pool2d {
     /// (padding included in the count, as `count_include_pad=True`).
     pub fn spread_evenly(&self, x: ArrayView4<f32>, g: ArrayView4<f32>) -> Array4<f32> {
         let area = (self.kernel[0] * self.kernel[1]) as f32;
-        self.scatter(x, g, |_, window, value, dst| window.iter().for_each(|&i| dst[i] += value / area))
+        self.scatter(x, g, |_, taps, value, dst| taps(&mut |i| dst[i] += value / area))
     }
 
-    fn scatter(&self, x: ArrayView4<f32>, g: ArrayView4<f32>, route: impl Fn(&[f32], &[usize], f32, &mut [f32])) -> Array4<f32> {
+    fn scatter(
+        &self,
+        x: ArrayView4<f32>,
+        g: ArrayView4<f32>,
+        route: impl Fn(&[f32], &dyn Fn(&mut dyn FnMut(usize)), f32, &mut [f32]),
+    ) -> Array4<f32> {
         let (_, c, h, w) = x.dim();
         let mut out = Array4::zeros(x.raw_dim());
         for ((sample, upstream), mut dst) in x.outer_iter().zip(g.outer_iter()).zip(out.outer_iter_mut()) {
@@ -266,7 +310,11 @@ impl Pool2d {
             let upstream = upstream.as_standard_layout();
             let (src, up) = (sample.as_slice().expect("standard layout"), upstream.as_slice().expect("standard layout"));
             let dst = dst.as_slice_mut().expect("standard layout");
-            self.for_each_window(c, [h, w], |o, window| route(src, window, up[o], dst));
+            self.for_each_window(c, [h, w], |o, taps| {
+                if up[o] != 0.0 {
+                    route(src, taps, up[o], dst)
+                }
+            });
         }
         out
     }
@@ -329,7 +377,8 @@ impl Layer {
             Layer::Dense(_) | Layer::Conv2d(_) => self.apply(x, |w| w, true).expect("linear layer"),
             Layer::MaxPool2d(p) => p.max(as4(x)).into_dyn(),
             Layer::AvgPool2d(p) => p.average(as4(x)).into_dyn(),
-            Layer::Relu => x.mapv(|v| v.max(0.0)),
+            // A comparison, not f32::max, which is a slow libcall in wasm.
+            Layer::Relu => x.mapv(|v| if v > 0.0 { v } else { 0.0 }),
             Layer::Flatten => {
                 let n = x.shape()[0];
                 let features = x.len() / n.max(1);

@@ -1,0 +1,57 @@
+// Time of one explanation in headless Chromium (wasm, main thread), for each
+// model × {ε, EpsilonGammaBox, α2β1}: the same cases as `cargo bench` and
+// reference/bench_zennit.py. A benchmark, not a test: it prints figures.
+//
+//   node benches/browser.mjs [--json]
+import { serve, launch } from "../tests/browser/harness.mjs";
+
+const CASES = [
+  ["epsilon", "epsilon", {}],
+  ["epsilon-gamma-box", "epsilon-gamma-box", {}],
+  ["alpha2-beta1", "alpha-beta", { alpha: 2 }],
+];
+
+const server = await serve();
+const browser = await launch();
+try {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/www/index.html`);
+  const results = await page.evaluate(async (cases) => {
+    const lrp = await import("/pkg/lrp.js");
+    await lrp.default();
+    const { GALLERY } = await import("/www/gallery.js");
+    const pixels = Float32Array.from(atob(GALLERY[0].pixels), (c) => c.charCodeAt(0) / 255);
+    const rows = [];
+    for (const model of lrp.models().map((m) => m.name)) {
+      for (const [name, rule, params] of cases) {
+        const run = () => lrp.explain(pixels, rule, { model, ...params });
+        for (let i = 0; i < 20; i++) run(); // warm-up
+        // The page's clock is coarse (0.1 ms), so time blocks of runs.
+        let block = 1;
+        for (let start = performance.now(); performance.now() - start < 20; block *= 2) {
+          for (let i = 0; i < block; i++) run();
+        }
+        const times = [];
+        for (let sample = 0; sample < 15; sample++) {
+          const start = performance.now();
+          for (let i = 0; i < block; i++) run();
+          times.push((performance.now() - start) / block);
+        }
+        times.sort((a, b) => a - b);
+        rows.push({ model, method: name, runs: 15 * block, median_us: 1000 * times[times.length >> 1] });
+      }
+    }
+    return rows;
+  }, CASES);
+  if (process.argv.includes("--json")) {
+    console.log(JSON.stringify(results, null, 2));
+  } else {
+    console.log("one explanation in Chromium (wasm), median");
+    for (const r of results) {
+      console.log(`${r.model.padEnd(11)} ${r.method.padEnd(18)} ${r.median_us.toFixed(1).padStart(9)} µs  (${r.runs} runs)`);
+    }
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
