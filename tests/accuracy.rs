@@ -1,5 +1,6 @@
 //! Each embedded model, measured on the full official test split, scores exactly
 //! what its model card says, and at least the accuracy the project promises.
+#![cfg(not(target_arch = "wasm32"))] // native: reads files, runs the CLI
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! A corrupt or mismatched model is refused with an error that says what is wrong.
+#![cfg(not(target_arch = "wasm32"))] // native: reads files, runs the CLI
 
 use lrp::{Error, Model};
 use safetensors::tensor::{serialize, TensorView};

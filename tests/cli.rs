@@ -1,4 +1,5 @@
 //! The `lrp` command as a user runs it.
+#![cfg(not(target_arch = "wasm32"))] // native: reads files, runs the CLI
 
 use std::process::Command;
 

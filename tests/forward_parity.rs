@@ -1,5 +1,6 @@
 //! The Rust forward pass reproduces PyTorch's logits for the shipped weights
 //! (fixture written by train/make_fixtures.py).
+#![cfg(not(target_arch = "wasm32"))] // native: reads files, runs the CLI
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Properties every LRP implementation must have, on the shipped models and real digits.
+#![cfg(not(target_arch = "wasm32"))] // native: reads files, runs the CLI
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! in tests/fixtures/native.safetensors that the wasm tests (tests/wasm.rs) compare
 //! the browser module against. `UPDATE_FIXTURES=1 cargo test --release --test
 //! native_fixture` rewrites it after an intended change.
+#![cfg(not(target_arch = "wasm32"))] // native: reads files, runs the CLI
 
 mod common;
 
