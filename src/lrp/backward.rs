@@ -149,6 +149,10 @@ fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>
                     if silent && !keeps_bias(t) {
                         continue; // contributes nothing
                     }
+                    if unmodified(t) {
+                        sum.scaled_add(t.sign, z); // the layer's own output, already computed
+                        continue;
+                    }
                     let z_t = with_modifier!(t.params, f => layer.apply(input, f, keeps_bias(t)).expect("linear layer"));
                     sum.scaled_add(t.sign, &z_t);
                 }

@@ -99,13 +99,16 @@ impl Conv2d {
         let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
         let mut y = Array4::zeros((n, o, ho, wo));
         for (sample, mut out) in x.outer_iter().zip(y.outer_iter_mut()) {
-            let cols = self.im2col(sample.into_dimensionality().expect("3-D sample"), [kh, kw], [ho, wo]);
             let out = out.as_slice_mut().expect("standard layout");
             if bias {
                 for (plane, &b) in out.chunks_exact_mut(ho * wo).zip(&self.bias) {
                     plane.fill(f(b));
                 }
             }
+            if sample.iter().all(|&v| v == 0.0) {
+                continue; // only the bias (LRP's x⁻ terms on ReLU outputs, z^B's zero bound)
+            }
+            let cols = self.im2col(sample.into_dimensionality().expect("3-D sample"), [kh, kw], [ho, wo]);
             // out[o, :] += Σ_r kernel[o, r] · cols[r, :]
             let cols = cols.as_slice().expect("standard layout");
             for (out_row, k_row) in out.chunks_exact_mut(ho * wo).zip(kernel.chunks_exact(c * kh * kw)) {
@@ -143,8 +146,7 @@ impl Conv2d {
                     }
                 }
             }
-            let out = out.as_slice_mut().expect("standard layout");
-            self.for_each_tap(c, input_hw, [kh, kw], [ho, wo], |col, pixel| out[pixel] += cols[col]);
+            self.col2im(&cols, out.as_slice_mut().expect("standard layout"), c, input_hw, [kh, kw], [ho, wo]);
         }
         x
     }
@@ -155,38 +157,52 @@ impl Conv2d {
         let x = x.as_slice().expect("standard layout");
         let mut cols = Array2::zeros((c * k[0] * k[1], out_hw[0] * out_hw[1]));
         let dst = cols.as_slice_mut().expect("standard layout");
-        self.for_each_tap(c, [h, w], k, out_hw, |col, pixel| dst[col] = x[pixel]);
+        let step = self.stride[1];
+        self.for_each_run(c, [h, w], k, out_hw, |col, pixel, len| {
+            if step == 1 {
+                dst[col..col + len].copy_from_slice(&x[pixel..pixel + len]);
+            } else {
+                (0..len).for_each(|t| dst[col + t] = x[pixel + t * step]);
+            }
+        });
         cols
     }
 
-    /// Visits every (column-matrix entry, input pixel) pair the convolution reads,
-    /// skipping taps that fall into the zero padding. Both flat indices are row-major.
-    fn for_each_tap(
-        &self,
-        c: usize,
-        hw: [usize; 2],
-        k: [usize; 2],
-        out_hw: [usize; 2],
-        mut visit: impl FnMut(usize, usize),
-    ) {
-        let [h, w] = hw;
-        let [ho, wo] = out_hw;
+    /// Adds each column-matrix entry back onto the input pixel it was read from
+    /// (the transpose of `im2col`).
+    fn col2im(&self, cols: &[f32], out: &mut [f32], c: usize, hw: [usize; 2], k: [usize; 2], out_hw: [usize; 2]) {
+        let step = self.stride[1];
+        self.for_each_run(c, hw, k, out_hw, |col, pixel, len| {
+            if step == 1 {
+                out[pixel..pixel + len].iter_mut().zip(&cols[col..col + len]).for_each(|(o, &v)| *o += v);
+            } else {
+                (0..len).for_each(|t| out[pixel + t * step] += cols[col + t]);
+            }
+        });
+    }
+
+    /// Visits the runs of column-matrix entries the convolution reads, as
+    /// `(first entry, first input pixel, length)`: one run per tap and output row,
+    /// clipped to the part outside the zero padding. Entries of a run are consecutive;
+    /// their pixels are `stride[1]` apart. Flat indices are row-major.
+    fn for_each_run(&self, c: usize, [h, w]: [usize; 2], k: [usize; 2], [ho, wo]: [usize; 2], mut visit: impl FnMut(usize, usize, usize)) {
         let [sh, sw] = self.stride;
         let [ph, pw] = self.padding;
         for ci in 0..c {
             for ki in 0..k[0] {
                 for kj in 0..k[1] {
+                    // Output columns whose input column `oj·sw + kj − pw` lies in [0, w).
+                    let first = if pw > kj { (pw - kj).div_ceil(sw) } else { 0 };
+                    let Some(last_pixel) = (w - 1 + pw).checked_sub(kj) else { continue };
+                    let end = wo.min(last_pixel / sw + 1);
+                    if first >= end {
+                        continue;
+                    }
                     let row = ((ci * k[0] + ki) * k[1] + kj) * ho * wo;
                     for oi in 0..ho {
                         let ii = (oi * sh + ki).wrapping_sub(ph);
-                        if ii >= h {
-                            continue;
-                        }
-                        for oj in 0..wo {
-                            let jj = (oj * sw + kj).wrapping_sub(pw);
-                            if jj < w {
-                                visit(row + oi * wo + oj, (ci * h + ii) * w + jj);
-                            }
+                        if ii < h {
+                            visit(row + oi * wo + first, (ci * h + ii) * w + first * sw + kj - pw, end - first);
                         }
                     }
                 }
@@ -446,4 +462,107 @@ pub(crate) fn as2(x: &ArrayD<f32>) -> ArrayView2<'_, f32> {
 
 pub(crate) fn as4(x: &ArrayD<f32>) -> ArrayView4<'_, f32> {
     x.view().into_dimensionality::<Ix4>().expect("4-D activation")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array, Array4};
+
+    /// Small deterministic pseudo-random values in [-1, 1).
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state % 2000) as f32 / 1000.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// The definition: y[o, i, j] = b[o] + Σ w[o, c, ki, kj] · x[c, i·s + ki − p, j·s + kj − p].
+    fn naive(conv: &Conv2d, x: &Array4<f32>) -> Array4<f32> {
+        let (n, _, h, w) = x.dim();
+        let (o, c, kh, kw) = conv.weight.dim();
+        let [ho, wo] = conv.output_hw(h, w).unwrap();
+        Array4::from_shape_fn((n, o, ho, wo), |(s, oc, i, j)| {
+            let mut sum = conv.bias[oc];
+            for ci in 0..c {
+                for ki in 0..kh {
+                    for kj in 0..kw {
+                        let ii = (i * conv.stride[0] + ki) as isize - conv.padding[0] as isize;
+                        let jj = (j * conv.stride[1] + kj) as isize - conv.padding[1] as isize;
+                        if (0..h as isize).contains(&ii) && (0..w as isize).contains(&jj) {
+                            sum += conv.weight[[oc, ci, ki, kj]] * x[[s, ci, ii as usize, jj as usize]];
+                        }
+                    }
+                }
+            }
+            sum
+        })
+    }
+
+    #[test]
+    fn convolution_and_its_transpose_agree_with_the_definition_for_any_stride_and_padding() {
+        for (stride, padding, k) in [([1, 1], [0, 0], [3, 3]), ([2, 2], [1, 1], [3, 3]), ([2, 1], [2, 0], [5, 3]), ([3, 3], [1, 2], [4, 5])] {
+            let conv = Conv2d {
+                weight: Array::from_shape_vec((4, 3, k[0], k[1]), values(12 * k[0] * k[1], 1)).unwrap(),
+                bias: Array1::from(values(4, 2)),
+                stride,
+                padding,
+            };
+            let x = Array4::from_shape_vec((2, 3, 9, 8), values(2 * 3 * 72, 3)).unwrap();
+            let y = conv.apply(x.view(), |w| w, true);
+            let expected = naive(&conv, &x);
+            assert!((&y - &expected).iter().all(|d| d.abs() < 1e-5), "stride {stride:?} padding {padding:?}");
+            // The transpose is the adjoint: <A x, g> = <x, Aᵀ g> (bias-free).
+            let g = Array4::from_shape_vec(y.raw_dim(), values(y.len(), 4)).unwrap();
+            let ax = conv.apply(x.view(), |w| w, false);
+            let atg = conv.apply_transposed(g.view(), |w| w, [9, 8]);
+            let (left, right) = ((&ax * &g).sum(), (&x * &atg).sum());
+            assert!((left - right).abs() < 1e-3 * left.abs().max(1.0), "{left} vs {right}");
+        }
+    }
+
+    #[test]
+    fn dense_transpose_is_the_adjoint_and_modifiers_apply_to_weights_and_bias() {
+        let dense = Dense::new(Array::from_shape_vec((5, 7), values(35, 5)).unwrap(), Array1::from(values(5, 6)));
+        let x = Array::from_shape_vec((3, 7), values(21, 7)).unwrap();
+        let y = dense.apply(x.view(), |w| w, true);
+        let expected = x.dot(&dense.weight().t()) + &dense.bias;
+        assert!((&y - &expected).iter().all(|d| d.abs() < 1e-5));
+        let positive = dense.apply(x.view(), |w| if w > 0.0 { w } else { 0.0 }, true);
+        let clamped = x.dot(&dense.weight().mapv(|w| w.max(0.0)).t()) + &dense.bias.mapv(|b| b.max(0.0));
+        assert!((&positive - &clamped).iter().all(|d| d.abs() < 1e-5));
+        let g = Array::from_shape_vec((3, 5), values(15, 8)).unwrap();
+        let left = (&dense.apply(x.view(), |w| w, false) * &g).sum();
+        let right = (&x * &dense.apply_transposed(g.view(), |w| w)).sum();
+        assert!((left - right).abs() < 1e-4);
+    }
+
+    #[test]
+    fn pooling_with_padding_and_stride() {
+        let x = Array4::from_shape_vec((1, 1, 4, 5), (0..20).map(|v| v as f32).collect()).unwrap();
+        let pool = Pool2d { kernel: [3, 3], stride: [2, 2], padding: [1, 1] };
+        // Windows centred on rows 0, 2 and columns 0, 2, 4 (padding never wins the max).
+        assert_eq!(pool.max(x.view()).into_raw_vec_and_offset().0, vec![6.0, 8.0, 9.0, 16.0, 18.0, 19.0]);
+        // Average pooling divides by the full window, padding included.
+        assert_eq!(pool.average(x.view())[[0, 0, 0, 0]], (0.0 + 1.0 + 5.0 + 6.0) / 9.0);
+        let g = Array4::from_elem((1, 1, 2, 3), 1.0);
+        let routed = pool.route_to_max(x.view(), g.view());
+        assert_eq!(routed.sum(), 6.0);
+        assert_eq!(routed[[0, 0, 1, 1]], 1.0);
+        // Each window spreads its 1 over nine cells, of which only those inside count.
+        let spread = pool.spread_evenly(x.view(), g.view()).sum();
+        assert!((spread - pool_area_inside(&pool, 4, 5) / 9.0).abs() < 1e-6, "{spread}");
+    }
+
+    /// Window cells that fall inside a 4×5 input, summed over all six windows.
+    fn pool_area_inside(pool: &Pool2d, h: usize, w: usize) -> f32 {
+        let mut count = 0;
+        pool.for_each_window(1, [h, w], |_, taps| taps(&mut |_| count += 1));
+        count as f32
+    }
 }
