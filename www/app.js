@@ -1,70 +1,394 @@
-// The page: loads the wasm module, shows the gallery, classifies the chosen digit
-// with every embedded model. All computation happens in the module.
-import init, { models, classify } from "../pkg/lrp.js";
+// The page: wires the drawing pad, the gallery and the controls to the worker,
+// and shows the answer, the heatmap, the per-layer flow and the comparison grid.
+// No WebAssembly runs on this thread: every computation goes to worker.js.
+//
+// Hooks for the tests (and nothing else): body[data-ready] once the first
+// explanation is on screen; body[data-busy] while what is shown lags behind the
+// latest input or setting; body[data-input] names the current input
+// ("gallery:<index>", "drawing:<n>", "empty") and body[data-selected] the gallery
+// digit; #prediction carries data-prediction, data-model, data-method,
+// data-target and data-input of the explanation on screen.
 import { GALLERY } from "./gallery.js";
+import { LrpClient } from "./lrp-client.js";
+import { Controls } from "./controls.js";
+import { DrawingPad } from "./pad.js";
+import { CompareView } from "./compare-view.js";
+import { renderLayers } from "./layers-view.js";
+import { COLORMAPS, fmt, maxAbs, signed } from "./colormap.js";
+import { drawColourBar, drawHeatmap, drawInput } from "./render.js";
+import { downloadCsv, downloadJson, downloadPng } from "./download.js";
 
-const status = document.getElementById("status");
+const $ = (id) => document.getElementById(id);
+const body = document.body;
+
+const state = {
+  input: null, // Float32Array(784) or null
+  inputId: "empty",
+  drawings: 0,
+  shown: null, // { explanation, input, params } on screen
+  requested: 0,
+  displayed: 0,
+};
 
 /** Base64 MNIST bytes -> Float32Array of 784 values in [0, 1]. */
-function decodePixels(base64) {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  return Float32Array.from(bytes, (v) => v / 255);
+const decodePixels = (base64) => Float32Array.from(atob(base64), (c) => c.charCodeAt(0) / 255);
+
+const client = new LrpClient(new URL("./worker.js", import.meta.url));
+let controls, pad, compare;
+
+// ---------------------------------------------------------------- input
+
+function setInput(pixels, id) {
+  state.input = pixels;
+  state.inputId = id;
+  body.dataset.input = id;
+  drawInput($("input"), pixels);
+  $("input").setAttribute("aria-label", pixels ? "the network's input: your digit as 28×28 grey levels" : "the network's input: empty");
+  $("undo").disabled = pad.strokes.length === 0;
+  $("clear").disabled = pad.empty;
+  padHint();
+  explainNow();
+  compare.refresh();
 }
 
-function drawDigit(canvas, pixels) {
-  const context = canvas.getContext("2d");
-  const image = context.createImageData(28, 28);
-  pixels.forEach((v, i) => {
-    const grey = Math.round(v * 255);
-    image.data.set([grey, grey, grey, 255], i * 4);
-  });
-  context.putImageData(image, 0, 0);
+/** What the pad does now, in one sentence under it. */
+function padHint() {
+  const item = GALLERY.find((g) => `gallery:${g.index}` === state.inputId);
+  $("pad-hint").textContent = pad.base
+    ? `${item ? `Test digit #${item.index} (a ${item.label}). ` : ""}Draw on it to change it, or Clear to draw your own.`
+    : pad.empty
+      ? "Draw one digit here with the mouse, a finger or a pen, or pick a test digit below."
+      : "Undo removes the last stroke; Clear starts again.";
 }
 
-function showPredictions(pixels, cards) {
-  const rows = cards.map((card) => {
-    const result = classify(pixels, card.name);
-    const probability = result.probabilities[result.prediction];
-    return `<tr data-model="${card.name}"><td>${card.name}</td>` +
-      `<td class="predicted">${result.prediction}</td>` +
-      `<td>${(100 * probability).toFixed(1)}%</td>` +
-      `<td>${(100 * card.card.test_accuracy).toFixed(2)}%</td></tr>`;
-  });
-  document.querySelector("#predictions tbody").innerHTML = rows.join("");
-}
-
-function select(item, button, cards) {
-  document.querySelectorAll(".gallery button").forEach((b) => b.setAttribute("aria-pressed", "false"));
-  button.setAttribute("aria-pressed", "true");
+function selectGallery(item, button) {
+  for (const b of document.querySelectorAll(".gallery button")) b.setAttribute("aria-pressed", String(b === button));
+  body.dataset.selected = String(item.index);
   const pixels = decodePixels(item.pixels);
-  drawDigit(document.getElementById("digit"), pixels);
-  showPredictions(pixels, cards);
-  status.textContent = `Test digit #${item.index}, labelled ${item.label}.`;
-  document.body.dataset.selected = String(item.index);
+  pad.load(pixels);
+  setInput(pixels, `gallery:${item.index}`);
+  status(`Test digit #${item.index}, labelled ${item.label} by the person who wrote it.` +
+    (item.misclassified ? " At least one network gets it wrong." : ""));
+}
+
+function unselectGallery() {
+  if (!body.dataset.selected) return;
+  body.dataset.selected = "";
+  for (const b of document.querySelectorAll(".gallery button")) b.setAttribute("aria-pressed", "false");
+}
+
+let frame = 0;
+function fromPad() {
+  cancelAnimationFrame(frame);
+  frame = 0;
+  const pixels = pad.input();
+  setInput(pixels, pixels ? `drawing:${++state.drawings}` : "empty");
+}
+
+// ---------------------------------------------------------------- explaining
+
+/** Asks the worker for the current input and settings; only the newest request is computed. */
+function explainNow() {
+  const seq = ++state.requested;
+  body.dataset.busy = "true";
+  const pixels = state.input;
+  if (!pixels) {
+    showEmpty();
+    done(seq);
+    return;
+  }
+  const params = controls.params();
+  const method = controls.method;
+  const inputId = state.inputId;
+  client.latest({ pixels, method, params, everyModel: true }).then(
+    (result) => {
+      // null: a newer request took its place before it started; an older seq: something
+      // newer is already on screen (e.g. the pad was cleared while this was computed).
+      if (result === null) return;
+      if (seq < state.displayed) return done(seq);
+      try {
+        show({ explanation: result, input: pixels, params, inputId });
+      } finally {
+        done(seq);
+      }
+    },
+    (error) => {
+      if (seq < state.displayed) return done(seq);
+      showError(error);
+      done(seq);
+    },
+  );
+}
+
+function done(seq) {
+  state.displayed = Math.max(state.displayed, seq);
+  body.dataset.busy = String(state.displayed !== state.requested || client.pending);
+}
+
+function status(text) {
+  $("status").textContent = text;
+}
+
+function showError(error) {
+  const box = $("error");
+  box.textContent = `The module refused: ${error.message}`;
+  box.hidden = false;
+}
+
+const colours = () => COLORMAPS[$("cmap").value];
+
+function show(shown) {
+  state.shown = shown;
+  $("error").hidden = true;
+  const e = shown.explanation;
+  const prediction = $("prediction");
+  Object.assign(prediction.dataset, {
+    prediction: String(e.prediction), model: e.model, method: e.method, target: String(e.target), input: shown.inputId,
+  });
+  prediction.querySelector(".digit").textContent = String(e.prediction);
+  prediction.querySelector(".words").textContent = `${e.model} says`;
+  prediction.setAttribute("aria-label", `${e.model} says ${e.prediction}`);
+  const sorted = [...e.logits].sort((a, b) => b - a);
+  $("confidence").innerHTML = "";
+  $("confidence").append(
+    `Confidence ${Math.round(100 * e.confidence)}%: `,
+    small(`(top score − runner-up) ÷ top score = (${fmt(sorted[0])} − ${fmt(sorted[1])}) ÷ ${fmt(sorted[0])}`),
+  );
+  showProbabilities(e);
+  showOthers(e);
+  for (const id of ["download-png", "download-csv", "download-json"]) $(id).disabled = false;
+  drawExplanation();
+  if (body.dataset.ready !== "true") {
+    body.dataset.ready = "true";
+    status("Ready. Draw a digit, or pick one below.");
+  }
+}
+
+function small(text) {
+  const s = document.createElement("small");
+  s.textContent = text;
+  return s;
+}
+
+function showProbabilities(e) {
+  const list = $("probabilities");
+  const rows = Array.from(e.probabilities, (p, digit) => {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.digit = String(digit);
+    if (digit === e.prediction) button.classList.add("predicted");
+    if (digit === e.target) button.classList.add("target");
+    const percent = 100 * p;
+    const shownPercent = percent >= 99.95 ? "100%" : percent < 0.05 ? (percent > 0 ? "<0.1%" : "0%") : `${percent.toFixed(1)}%`;
+    button.setAttribute("aria-label", `digit ${digit}: probability ${shownPercent}, score ${fmt(e.logits[digit])}` +
+      `${digit === e.target ? " (explained now)" : ""}. Explain this digit.`);
+    const label = document.createElement("span");
+    label.className = "label";
+    label.textContent = String(digit);
+    const track = document.createElement("span");
+    track.className = "track";
+    const bar = document.createElement("span");
+    bar.className = "bar";
+    bar.style.width = `${Math.max(0, Math.min(100, percent))}%`;
+    track.append(bar);
+    const value = document.createElement("span");
+    value.className = "value";
+    value.textContent = shownPercent;
+    const score = document.createElement("span");
+    score.className = "score";
+    score.textContent = `score ${fmt(e.logits[digit], 2)}`;
+    button.append(label, track, value, score);
+    button.addEventListener("click", () => controls.setTarget(digit === e.prediction ? "predicted" : digit));
+    li.append(button);
+    return li;
+  });
+  list.replaceChildren(...rows);
+  $("back-to-predicted").hidden = controls.target === "predicted";
+}
+
+function showOthers(e) {
+  const box = $("others");
+  const list = document.createElement("ul");
+  for (const other of e.everyModel) {
+    const li = document.createElement("li");
+    li.dataset.model = other.model;
+    li.dataset.prediction = String(other.prediction);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.textContent = `${other.model} says ${other.prediction}`;
+    button.title = `${Math.round(100 * other.probability)}% probability; show this network`;
+    if (other.model === e.model) button.setAttribute("aria-current", "true");
+    button.addEventListener("click", () => controls.setModel(other.model));
+    li.append(button);
+    list.append(li);
+  }
+  const heading = document.createElement("p");
+  heading.textContent = `All ${e.everyModel.length} networks on this input:`;
+  box.replaceChildren(heading, list);
+}
+
+/** Heatmap, colour bar, captions and the layer flow, from the explanation on screen. */
+function drawExplanation() {
+  const shown = state.shown;
+  const cmap = $("cmap").value;
+  const map = colours();
+  document.documentElement.style.setProperty("--for", map.text.for);
+  document.documentElement.style.setProperty("--against", map.text.against);
+  $("word-for").textContent = `${map.positive}: for`;
+  $("word-against").textContent = `against: ${map.negative}`;
+  drawColourBar($("colourbar"), cmap);
+  if (!shown) return;
+  const e = shown.explanation;
+  const limit = maxAbs(e.relevance);
+  shown.limit = limit;
+  drawHeatmap($("heatmap"), { input: shown.input, relevance: e.relevance, cmap, opacity: Number($("opacity").value), limit });
+  $("bar-min").textContent = limit ? signed(-limit) : "0";
+  $("bar-max").textContent = limit ? signed(limit) : "0";
+  const caption = $("heat-caption");
+  caption.replaceChildren();
+  const strong = (t, className = "") => Object.assign(document.createElement("strong"), { textContent: t, className });
+  if (e.target === e.prediction) {
+    caption.append("Pixels in ", strong(map.positive, "for"), " speak for ", strong(String(e.target)), ", in ",
+      strong(map.negative, "against"), " against it.");
+  } else {
+    caption.append(`The network says ${e.prediction}, but why would it say `, strong(String(e.target)), "? ",
+      strong(cap(map.positive), "for"), `: for ${e.target}, `, strong(map.negative, "against"), ": against.");
+  }
+  const text = `Heatmap of ${e.method} on ${e.model} for digit ${e.target}: relevance from ${signed(-limit)} to ${signed(limit)}, ` +
+    `total ${fmt(e.relevanceSum)}. ${whereIs(e.relevance)}`;
+  $("heatmap").setAttribute("aria-label", text);
+  $("bar-text").textContent = `Colour scale from ${signed(-limit)} (${map.negative}, against) through 0 (white) to ${signed(limit)} (${map.positive}, for).`;
+  renderLayers($("flow"), $("books"), e, cmap);
+}
+
+const cap = (s) => s[0].toUpperCase() + s.slice(1);
+
+/** A sentence on where the evidence is, for the heatmap's text alternative. */
+function whereIs(relevance) {
+  const region = (predicate) => {
+    const sums = new Float32Array(9);
+    relevance.forEach((v, i) => { if (predicate(v)) sums[Math.floor(Math.floor(i / 28) / 28 * 3) * 3 + Math.floor((i % 28) / 28 * 3)] += Math.abs(v); });
+    const best = sums.indexOf(Math.max(...sums));
+    if (sums[best] === 0) return null;
+    return `${["top", "middle", "bottom"][Math.floor(best / 3)]} ${["left", "centre", "right"][best % 3]}`.replace("middle centre", "centre");
+  };
+  const pos = region((v) => v > 0), neg = region((v) => v < 0);
+  return [pos && `Most evidence for it is in the ${pos}.`, neg && `Most evidence against it is in the ${neg}.`].filter(Boolean).join(" ");
+}
+
+function showEmpty() {
+  state.shown = null;
+  const prediction = $("prediction");
+  Object.assign(prediction.dataset, { prediction: "", input: "empty", target: "" });
+  prediction.querySelector(".digit").textContent = "–";
+  prediction.querySelector(".words").textContent = "draw a digit";
+  prediction.setAttribute("aria-label", "no digit yet");
+  $("confidence").textContent = "";
+  $("probabilities").replaceChildren();
+  $("others").replaceChildren();
+  drawHeatmap($("heatmap"), { input: null, relevance: null });
+  $("heatmap").setAttribute("aria-label", "relevance heatmap: nothing to show yet");
+  $("heat-caption").textContent = "Nothing to explain yet.";
+  $("bar-min").textContent = $("bar-max").textContent = "0";
+  $("flow").replaceChildren(Object.assign(document.createElement("p"), { className: "note", textContent: "Draw a digit to see its relevance flow through the layers." }));
+  $("books").querySelector("tbody").replaceChildren();
+  $("books").querySelector("caption").textContent = "";
+  for (const id of ["download-png", "download-csv", "download-json"]) $(id).disabled = true;
+}
+
+// ---------------------------------------------------------------- start
+
+function buildGallery() {
+  const gallery = $("gallery");
+  const buttons = GALLERY.map((item) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.index = String(item.index);
+    button.setAttribute("aria-pressed", "false");
+    const flag = item.misclassified ? ", which fools at least one network" : "";
+    button.setAttribute("aria-label", `test digit #${item.index}, labelled ${item.label}${flag}`);
+    button.title = `test digit #${item.index}: a ${item.label}${flag}`;
+    if (item.misclassified) button.classList.add("fools");
+    const canvas = document.createElement("canvas");
+    drawInput(canvas, decodePixels(item.pixels));
+    button.append(canvas);
+    button.addEventListener("click", () => selectGallery(item, button));
+    return button;
+  });
+  gallery.replaceChildren(...buttons);
+  return buttons;
+}
+
+function wire() {
+  $("cmap").replaceChildren(...Object.entries(COLORMAPS).map(([name, m]) => new Option(m.label, name)));
+  $("cmap").addEventListener("change", () => { drawExplanation(); compare.redraw(); });
+  $("opacity").addEventListener("input", () => drawExplanation());
+  $("opacity").setAttribute("aria-valuetext", "85%");
+  $("opacity").addEventListener("input", (e) => e.target.setAttribute("aria-valuetext", `${Math.round(100 * e.target.value)}%`));
+
+  controls.addEventListener("change", ({ detail }) => {
+    explainNow();
+    if (["target", "output", "zero-bias", "layers"].includes(detail.what)) compare.refresh();
+  });
+  $("back-to-predicted").addEventListener("click", () => controls.setTarget("predicted"));
+
+  pad.addEventListener("change", ({ detail }) => {
+    if (detail.phase === "start") {
+      unselectGallery();
+      status("");
+      client.pause(true); // the comparison grid waits while the pen is down
+    }
+    if (detail.phase === "move" || detail.phase === "start") {
+      if (!frame) frame = requestAnimationFrame(fromPad); // at most one new input per frame
+    } else {
+      fromPad();
+    }
+    if (detail.phase === "end") client.pause(false);
+    if (detail.phase === "clear") status("Cleared. Draw a digit: it is cropped, scaled and centred like MNIST.");
+  });
+  $("undo").addEventListener("click", () => pad.undo());
+  $("clear").addEventListener("click", () => { unselectGallery(); pad.clear(); });
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest?.("input, select, textarea");
+    if (!typing && (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
+      if (pad.undo()) event.preventDefault();
+    }
+  });
+
+  const snapshot = () => state.shown && { ...state.shown, cmap: $("cmap").value, opacity: Number($("opacity").value) };
+  $("download-png").addEventListener("click", () => state.shown && downloadPng(snapshot()));
+  $("download-csv").addEventListener("click", () => state.shown && downloadCsv(snapshot()));
+  $("download-json").addEventListener("click", () => state.shown && downloadJson(snapshot()));
 }
 
 async function main() {
-  await init();
-  const cards = models();
-  const gallery = document.getElementById("gallery");
-  GALLERY.forEach((item, i) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.title = `test digit #${item.index}, label ${item.label}`;
-    button.dataset.index = String(item.index);
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = 28;
-    drawDigit(canvas, decodePixels(item.pixels));
-    button.append(canvas);
-    button.addEventListener("click", () => select(item, button, cards));
-    gallery.append(button);
-    if (i === 0) select(item, button, cards);
+  const buttons = buildGallery();
+  pad = new DrawingPad($("pad"));
+  const info = await client.ready;
+  controls = new Controls(info);
+  compare = new CompareView($("compare"), {
+    client, controls,
+    input: () => state.input,
+    cmap: () => $("cmap").value,
+    pick: (model, method) => {
+      controls.setModel(model);
+      controls.setMethod(method);
+      $("heat-title").scrollIntoView({ behavior: "smooth", block: "start" });
+    },
   });
-  document.body.dataset.ready = "true";
+  wire();
+  if (pad.empty) {
+    status("Explaining the first test digit…");
+    selectGallery(GALLERY[0], buttons[0]);
+  } else {
+    fromPad(); // someone drew while the networks were loading
+  }
 }
 
 main().catch((error) => {
-  status.textContent = `Could not start: ${error.message ?? error}`;
-  status.classList.add("error");
+  status(`Could not start: ${error.message ?? error}`);
+  $("status").classList.add("error");
   console.error(error);
 });

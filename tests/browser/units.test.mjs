@@ -1,0 +1,119 @@
+// Unit tests of the page's plain-JavaScript parts, run by Node without a browser:
+// the MNIST preprocessing of drawings and the worker client's coalescing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mnistFromInk, downsample, measure, BOX } from "../../www/preprocess.js";
+import { GALLERY } from "../../www/gallery.js";
+
+const decode = (b64) => Float32Array.from(Buffer.from(b64, "base64"), (v) => v / 255);
+
+/** A side×side ink image with a filled rectangle (soft edges are not needed). */
+function rectangle(side, x0, y0, w, h) {
+  const ink = new Float32Array(side * side);
+  for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) ink[y * side + x] = 1;
+  return ink;
+}
+
+test("a drawing is cropped, fitted to 20×20 keeping its aspect ratio, and centred by its mass", () => {
+  // A tall bar, far from the centre of a 280×280 pad.
+  const out = mnistFromInk(rectangle(280, 10, 150, 30, 120), 280, 280);
+  const m = measure(out);
+  assert.equal(out.length, 784);
+  assert.ok(out.every((v) => v >= 0 && v <= 1));
+  assert.equal(m.height, BOX, "the long side fills 20 pixels");
+  assert.ok(Math.abs(m.width - 5) <= 1, `aspect ratio kept: 30×120 -> 5×20, got width ${m.width}`);
+  // Shifted by whole pixels, as MNIST: the centre of mass is within half a pixel of (14, 14).
+  assert.ok(Math.abs(m.cx - 14) <= 0.5 && Math.abs(m.cy - 14) <= 0.5, `centre of mass at (14, 14), got (${m.cx}, ${m.cy})`);
+  // Area averaging: the ink's total is the rectangle's area scaled down (no ink lost or made up).
+  assert.ok(Math.abs(m.mass - (30 * 120) * (20 / 120) ** 2) < 1e-3, `mass ${m.mass}`);
+  // Anti-aliased: the bar's edges are grey, not only 0 or 1.
+  assert.ok(out.some((v) => v > 0.05 && v < 0.95), "grey levels at the edges");
+});
+
+test("an empty pad gives no input; a wide stroke is fitted by its width", () => {
+  assert.equal(mnistFromInk(new Float32Array(280 * 280), 280, 280), null);
+  const m = measure(mnistFromInk(rectangle(280, 20, 20, 200, 10), 280, 280));
+  assert.equal(m.width, BOX);
+  assert.ok(m.height <= 2, `a 1-pixel-high bar (maybe split over two rows), got ${m.height}`);
+  assert.ok(Math.abs(m.cy - 14) <= 0.5);
+});
+
+test("preprocessing a real MNIST digit changes it little (it was made the same way)", () => {
+  for (const item of GALLERY.slice(0, 20)) {
+    const digit = decode(item.pixels);
+    // Upscale ×10 as if drawn on the pad, then preprocess back to 28×28.
+    const big = new Float32Array(280 * 280);
+    for (let y = 0; y < 280; y++) for (let x = 0; x < 280; x++) big[y * 280 + x] = digit[Math.floor(y / 10) * 28 + Math.floor(x / 10)];
+    const again = mnistFromInk(big, 280, 280, 0.4);
+    let dot = 0, a = 0, b = 0;
+    for (let i = 0; i < 784; i++) { dot += digit[i] * again[i]; a += digit[i] ** 2; b += again[i] ** 2; }
+    const cosine = dot / Math.sqrt(a * b);
+    assert.ok(cosine > 0.8, `digit #${item.index}: cosine similarity ${cosine.toFixed(3)}`);
+  }
+});
+
+test("downsampling averages 10×10 blocks", () => {
+  const ink = rectangle(280, 0, 0, 15, 10); // one full block and half of the next
+  const out = downsample(ink, 280);
+  assert.equal(out[0], 1);
+  assert.equal(out[1], 0.5);
+  assert.equal(out[28], 0);
+});
+
+/** A stand-in Worker that answers only when the test says so, and records what it was sent. */
+class FakeWorker {
+  static last;
+  constructor() {
+    this.sent = [];
+    this.listeners = { message: [], error: [] };
+    FakeWorker.last = this;
+    queueMicrotask(() => this.reply({ type: "ready", models: [], methods: [] }));
+  }
+  addEventListener(type, f) { this.listeners[type].push(f); }
+  postMessage(data) { this.sent.push(data); }
+  reply(data) { for (const f of this.listeners.message) f({ data }); }
+  /** Answers the oldest unanswered job with its own name. */
+  answer() {
+    const job = this.sent[this.answered = (this.answered ?? 0)];
+    this.answered++;
+    this.reply({ type: "result", id: job.id, ok: true, result: job.name });
+  }
+}
+
+test("the worker client computes only the newest waiting request, and the background only when idle", async () => {
+  globalThis.Worker = FakeWorker;
+  const { LrpClient } = await import("../../www/lrp-client.js");
+  const client = new LrpClient("worker.js");
+  await client.ready;
+  const worker = FakeWorker.last;
+
+  const first = client.latest({ name: "first" }); // sent at once
+  const stale = [2, 3, 4, 5].map((i) => client.latest({ name: `drawing ${i}` })); // wait, replacing each other
+  const newest = client.latest({ name: "newest" });
+  assert.deepEqual(worker.sent.map((j) => j.name), ["first"], "one job at a time in the worker");
+  assert.equal(client.pending, true);
+
+  const background = [];
+  client.background([{ name: "grid a" }, { name: "grid b" }], (job, result) => background.push(result));
+  worker.answer();
+  assert.equal(await first, "first");
+  for (const p of stale) assert.equal(await p, null, "superseded requests are never computed");
+  assert.deepEqual(worker.sent.map((j) => j.name), ["first", "newest"], "the newest request goes before the background");
+  worker.answer();
+  assert.equal(await newest, "newest");
+  assert.equal(client.pending, false);
+
+  // Background: paused while drawing, replaced wholesale when the input changes.
+  assert.equal(worker.sent.at(-1).name, "grid a");
+  client.pause(true);
+  worker.answer();
+  await Promise.resolve();
+  assert.deepEqual(background, ["grid a"]);
+  assert.equal(worker.sent.length, 3, "nothing new is sent while paused");
+  client.background([{ name: "grid c" }], (job, result) => background.push(result));
+  client.pause(false);
+  assert.equal(worker.sent.at(-1).name, "grid c", "the replaced queue (grid b) is dropped");
+  worker.answer();
+  await Promise.resolve();
+  assert.deepEqual(background, ["grid a", "grid c"]);
+});

@@ -1,0 +1,277 @@
+// The controls, built from what the module says it has: models() and methods().
+// Nothing here lists rules or parameters by hand; the only knowledge added is how
+// to display a few parameter names (Greek letters) and the alpha − beta = 1 link.
+
+const SYMBOLS = { epsilon: "ε", gamma: "γ", alpha: "α", beta: "β" };
+const KINDS = {
+  rule: "LRP rules (the same rule in every layer)",
+  composite: "LRP composites (a rule for each kind of layer)",
+  baseline: "Other methods, for comparison (not LRP)",
+};
+const PARAMETRIC = new Set(["Linear", "Conv2d"]);
+
+/** "Conv2d 1→12, 5×5" / "Linear 384→64" from a layer description of models(). */
+export function layerTitle(layer) {
+  if (layer.type === "Conv2d") return `Conv2d ${layer.in_channels}→${layer.out_channels}, ${layer.kernel_size.join("×")}`;
+  if (layer.type === "Linear") return `Linear ${layer.in_features}→${layer.out_features}`;
+  return layer.type;
+}
+
+/** The layers with parameters of a model (the ones `custom` takes a rule for), from the input up. */
+export const parametricLayers = (model) => model.layers.filter((l) => PARAMETRIC.has(l.type));
+
+/** A reasonable rule per layer (Montavon et al. 2019): z^B on pixels, γ on convolutions, ε on dense layers, LRP-0 on top. */
+export function defaultLayerRules(model, ruleNames) {
+  const layers = parametricLayers(model);
+  const pick = (name) => (ruleNames.includes(name) ? name : ruleNames[0]);
+  return layers.map((layer, i) => {
+    if (i === 0) return pick("z-box");
+    if (i === layers.length - 1) return pick("lrp-0");
+    return pick(layer.type === "Conv2d" ? "gamma" : "epsilon");
+  });
+}
+
+const symbol = (name) => (SYMBOLS[name] ? `${SYMBOLS[name]} (${name})` : name);
+
+/** A short display name: "epsilon (LRP-ε)". */
+function methodLabel(method) {
+  const short = method.about.split(":")[0];
+  return method.kind === "rule" && short !== method.name && short.length < 12 ? `${method.name} (${short})` : method.name;
+}
+
+/**
+ * A slider for a parameter, or null where a slider makes no sense (negative or
+ * astronomically wide ranges: a number box alone). Sliders are logarithmic, with
+ * the very left end at the minimum, so small values like ε = 0.01 are reachable.
+ */
+function sliderScale(p) {
+  if (p.min < 0 || p.max - p.min > 1e4) return null;
+  const low = p.min > 0 ? p.min : Math.min(1e-3, p.default / 100 || 1e-3);
+  const span = Math.log(p.max / low);
+  const steps = 1000;
+  return {
+    steps,
+    toValue(position) {
+      if (position <= 0) return p.min;
+      const v = low * Math.exp((span * position) / steps);
+      return p.integer ? Math.round(v) : Number(v.toPrecision(3));
+    },
+    toPosition(value) {
+      if (value <= p.min) return 0;
+      return Math.round((Math.log(Math.max(value, low) / low) / span) * steps);
+    },
+  };
+}
+
+export class Controls extends EventTarget {
+  values = {}; // parameter values by name, shared by the methods that take them
+  layerRules = {}; // model name -> rule per parametric layer (for `custom`)
+
+  constructor({ models, methods }, root = document) {
+    super();
+    this.models = models;
+    this.methods = methods;
+    this.ruleNames = methods.filter((m) => m.kind === "rule").map((m) => m.name);
+    this.$ = (id) => root.getElementById(id);
+    for (const m of methods) for (const p of m.params) if (!(p.name in this.values)) this.values[p.name] = p.default;
+    for (const model of models) this.layerRules[model.name] = defaultLayerRules(model, this.ruleNames);
+
+    const modelSelect = this.$("model");
+    modelSelect.replaceChildren(...models.map((m) => new Option(m.name, m.name)));
+    modelSelect.value = models.some((m) => m.name === "cnn") ? "cnn" : models[0].name;
+
+    const methodSelect = this.$("method");
+    methodSelect.replaceChildren(...Object.entries(KINDS).map(([kind, label]) => {
+      const group = document.createElement("optgroup");
+      group.label = label;
+      group.append(...methods.filter((m) => m.kind === kind).map((m) => {
+        const option = new Option(methodLabel(m), m.name);
+        option.title = m.about;
+        return option;
+      }));
+      return group;
+    }).filter((g) => g.children.length > 0));
+    const preferred = methods.find((m) => m.name === "epsilon-gamma-box") ?? methods[0];
+    methodSelect.value = preferred.name;
+
+    const target = this.$("target");
+    target.replaceChildren(new Option("the predicted digit", "predicted"),
+      ...models[0].classes.map((c, i) => new Option(`digit ${c}`, String(i))));
+
+    modelSelect.addEventListener("change", () => { this.#render(); this.#changed("model"); });
+    methodSelect.addEventListener("change", () => { this.#render(); this.#changed("method"); });
+    for (const id of ["target", "output", "zero-bias"]) this.$(id).addEventListener("change", () => this.#changed(id));
+    this.#render();
+  }
+
+  get model() { return this.$("model").value; }
+  get method() { return this.$("method").value; }
+  get methodInfo() { return this.methods.find((m) => m.name === this.method); }
+  get modelInfo() { return this.models.find((m) => m.name === this.model); }
+  get target() { const v = this.$("target").value; return v === "predicted" ? "predicted" : Number(v); }
+
+  setModel(name) { this.$("model").value = name; this.#render(); this.#changed("model"); }
+  setMethod(name) { this.$("method").value = name; this.#render(); this.#changed("method"); }
+  setTarget(target) { this.$("target").value = String(target); this.#changed("target"); }
+
+  /** The settings common to every explanation (target, output relevance, biases). */
+  common() {
+    return { target: this.target, output: this.$("output").value, zeroBias: this.$("zero-bias").checked };
+  }
+
+  /** The `params` argument of explain() for the current choices. */
+  params() {
+    const params = { model: this.model, ...this.common() };
+    for (const p of this.methodInfo.params) params[p.name] = this.values[p.name];
+    if (this.method === "custom") params.layers = [...this.layerRules[this.model]];
+    return params;
+  }
+
+  /** The params for `method` on `model` at its default parameters (custom: the chosen rules), with the common settings. */
+  defaults(method, model) {
+    const params = { model, ...this.common() };
+    if (method === "custom") params.layers = [...this.layerRules[model]];
+    return params;
+  }
+
+  #changed(what) {
+    this.dispatchEvent(new CustomEvent("change", { detail: { what } }));
+  }
+
+  /** Rebuilds the model card, the method's description and its parameter controls. */
+  #render() {
+    const model = this.modelInfo;
+    const accuracy = (100 * model.card.test_accuracy).toFixed(2);
+    this.$("model-card").textContent =
+      `${model.layers.filter((l) => PARAMETRIC.has(l.type)).map(layerTitle).join(" → ")}. ` +
+      `${model.card.parameters.toLocaleString("en")} weights; ${accuracy}% right on the 10,000 MNIST test digits.`;
+
+    const method = this.methodInfo;
+    this.$("method-about").textContent = method.about;
+    document.body.dataset.kind = method.kind;
+
+    const custom = this.$("custom-layers");
+    custom.hidden = method.name !== "custom";
+    let shown = method.params.map((p) => p.name);
+    if (method.name === "custom") {
+      this.#renderLayers(custom);
+      const used = new Set(this.layerRules[model.name].flatMap((rule) =>
+        this.methods.find((m) => m.name === rule)?.params.map((p) => p.name) ?? []));
+      shown = shown.filter((name) => used.has(name));
+    }
+    const box = this.$("params");
+    box.replaceChildren(...method.params.filter((p) => shown.includes(p.name)).map((p) => this.#paramControl(p)));
+    this.$("params-none").hidden = shown.length > 0;
+  }
+
+  #renderLayers(box) {
+    const model = this.modelInfo;
+    const rules = this.layerRules[model.name];
+    const layers = parametricLayers(model);
+    const rows = layers.map((layer, i) => {
+      const row = document.createElement("div");
+      row.className = "layer-rule";
+      const id = `layer-rule-${i}`;
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      const where = i === 0 ? " (touches the pixels)" : i === layers.length - 1 ? " (the output)" : "";
+      label.textContent = `${i + 1}. ${layerTitle(layer)}${where}`;
+      const select = document.createElement("select");
+      select.id = id;
+      select.dataset.layer = String(i);
+      select.append(...this.methods.filter((m) => m.kind === "rule").map((m) => {
+        const option = new Option(methodLabel(m), m.name);
+        option.title = m.about;
+        return option;
+      }));
+      select.value = rules[i];
+      select.addEventListener("change", () => {
+        rules[i] = select.value;
+        this.#render();
+        this.#changed("layers");
+      });
+      row.append(label, select);
+      return row;
+    });
+    box.querySelector(".rows").replaceChildren(...rows);
+  }
+
+  #paramControl(p) {
+    const row = document.createElement("div");
+    row.className = "param";
+    const id = `param-${p.name}`;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = symbol(p.name);
+    const number = document.createElement("input");
+    number.type = "number";
+    number.id = id;
+    number.name = p.name;
+    number.min = String(p.min);
+    number.max = String(p.max);
+    number.step = p.integer ? "1" : "any";
+    number.value = String(this.values[p.name]);
+    number.dataset.default = String(p.default);
+    const help = document.createElement("small");
+    help.id = `${id}-help`;
+    help.textContent = `${p.about} (default ${p.default}, from ${p.min} to ${p.max})`;
+    number.setAttribute("aria-describedby", help.id);
+
+    const scale = sliderScale(p);
+    let slider = null;
+    if (scale) {
+      slider = document.createElement("input");
+      slider.type = "range";
+      slider.min = "0";
+      slider.max = String(scale.steps);
+      slider.value = String(scale.toPosition(this.values[p.name]));
+      slider.setAttribute("aria-label", `${p.name} (slider)`);
+      slider.addEventListener("input", () => set(scale.toValue(Number(slider.value)), false));
+    }
+    const set = (raw, fromBox) => {
+      if (!Number.isFinite(raw)) return;
+      let v = Math.min(p.max, Math.max(p.min, raw));
+      if (p.integer) v = Math.round(v);
+      this.values[p.name] = v;
+      if (!fromBox || v !== raw) number.value = String(v);
+      if (slider && fromBox) slider.value = String(scale.toPosition(v));
+      this.#linked(p.name, v);
+      this.#changed("param");
+    };
+    number.addEventListener("input", () => number.value !== "" && set(Number(number.value), true));
+    number.addEventListener("change", () => set(Number(number.value === "" ? p.default : number.value), false));
+
+    const reset = document.createElement("button");
+    reset.type = "button";
+    reset.className = "reset";
+    reset.textContent = "↺";
+    reset.title = `back to the default, ${p.default}`;
+    reset.setAttribute("aria-label", `reset ${p.name} to ${p.default}`);
+    reset.addEventListener("click", () => {
+      set(p.default, true);
+      number.value = String(p.default);
+    });
+
+    row.append(label, ...(slider ? [slider] : []), number, reset, help);
+    return row;
+  }
+
+  /**
+   * LRP-αβ needs α − β = 1 (the module says so in the parameters' descriptions and
+   * refuses anything else), so moving one moves the other.
+   */
+  #linked(name, value) {
+    const pair = { alpha: ["beta", -1], beta: ["alpha", 1] }[name];
+    if (!pair || !this.methodInfo.params.some((p) => p.name === pair[0])) return;
+    const [other, shift] = pair;
+    const info = this.methodInfo.params.find((p) => p.name === other);
+    this.values[other] = Math.min(info.max, Math.max(info.min, value + shift));
+    const box = this.$(`param-${other}`);
+    if (box) {
+      box.value = String(Number(this.values[other].toPrecision(6)));
+      const slider = box.parentElement.querySelector('input[type="range"]');
+      const scale = sliderScale(info);
+      if (slider && scale) slider.value = String(scale.toPosition(this.values[other]));
+    }
+  }
+}

@@ -1,0 +1,166 @@
+// The drawing pad: pointer events (mouse, finger, pen), a thick round white stroke
+// with soft edges on black, like the pens MNIST was written with. Strokes are kept
+// as point lists (in [0, 1] coordinates) so that Undo can redraw without the last.
+//
+// Two ways to make the network input:
+// - on an empty pad, the drawing is preprocessed like MNIST (crop, fit 20×20,
+//   centre of mass in the middle): see preprocess.js;
+// - on a test digit loaded from the gallery, new strokes are added in place, so a
+//   student can edit a real digit (turn a 1 into a 7) and watch the heatmap change.
+import { mnistFromInk, downsample, overlay } from "./preprocess.js";
+import { greyData } from "./render.js";
+
+const INK_SIDE = 280; // the resolution the drawing is preprocessed from (10× MNIST)
+const PEN = 0.08; // stroke width, as a fraction of the pad's side
+const SOFT = 0.025; // blur of the stroke's edge, as a fraction of the pad's side
+
+export class DrawingPad extends EventTarget {
+  strokes = [];
+  base = null; // Float32Array(784) of a gallery digit being edited, or null
+  #active = null; // pointer id of the stroke in progress
+
+  constructor(canvas) {
+    super();
+    this.canvas = canvas;
+    this.ink = document.createElement("canvas");
+    this.ink.width = this.ink.height = INK_SIDE;
+    this.ink.getContext("2d", { willReadFrequently: true });
+    this.#resize();
+    this.#redraw();
+    new ResizeObserver(() => this.#resize()).observe(canvas);
+    canvas.addEventListener("pointerdown", (e) => this.#down(e));
+    canvas.addEventListener("pointermove", (e) => this.#move(e));
+    canvas.addEventListener("pointerup", (e) => this.#up(e));
+    canvas.addEventListener("pointercancel", (e) => this.#up(e));
+    canvas.addEventListener("lostpointercapture", (e) => this.#up(e));
+  }
+
+  get empty() {
+    return this.strokes.length === 0 && !this.base;
+  }
+
+  get drawing() {
+    return this.#active !== null;
+  }
+
+  /** The network input: Float32Array(784) in [0, 1], or null for an empty pad. */
+  input() {
+    if (this.strokes.length === 0) return this.base ? Float32Array.from(this.base) : null;
+    const data = this.ink.getContext("2d", { willReadFrequently: true }).getImageData(0, 0, INK_SIDE, INK_SIDE).data;
+    const ink = new Float32Array(INK_SIDE * INK_SIDE);
+    for (let i = 0; i < ink.length; i++) ink[i] = data[i * 4] / 255;
+    return this.base ? overlay(this.base, downsample(ink, INK_SIDE)) : mnistFromInk(ink, INK_SIDE, INK_SIDE);
+  }
+
+  /** Shows a 28×28 digit to draw on (or nothing), and forgets the strokes. */
+  load(pixels) {
+    this.base = pixels ? Float32Array.from(pixels) : null;
+    this.strokes = [];
+    this.#redraw();
+  }
+
+  clear() {
+    this.load(null);
+    this.#emit("clear");
+  }
+
+  undo() {
+    if (this.strokes.length === 0) return false;
+    this.strokes.pop();
+    this.#redraw();
+    this.#emit("undo");
+    return true;
+  }
+
+  #emit(phase) {
+    this.dispatchEvent(new CustomEvent("change", { detail: { phase } }));
+  }
+
+  #point(event) {
+    const box = this.canvas.getBoundingClientRect();
+    return [(event.clientX - box.left) / box.width, (event.clientY - box.top) / box.height];
+  }
+
+  #down(event) {
+    if (this.#active !== null || (event.pointerType === "mouse" && event.button !== 0)) return;
+    event.preventDefault();
+    this.canvas.setPointerCapture?.(event.pointerId);
+    this.#active = event.pointerId;
+    const p = this.#point(event);
+    this.strokes.push([p]);
+    this.#segment(p, p);
+    this.#emit("start");
+  }
+
+  #move(event) {
+    if (event.pointerId !== this.#active) return;
+    event.preventDefault();
+    const stroke = this.strokes[this.strokes.length - 1];
+    const events = event.getCoalescedEvents?.() ?? [];
+    for (const e of events.length ? events : [event]) {
+      const p = this.#point(e);
+      this.#segment(stroke[stroke.length - 1], p);
+      stroke.push(p);
+    }
+    this.#emit("move");
+  }
+
+  #up(event) {
+    if (event.pointerId !== this.#active) return;
+    this.#active = null;
+    this.#emit("end");
+  }
+
+  #style(context, side) {
+    context.strokeStyle = "#fff";
+    context.lineCap = context.lineJoin = "round";
+    context.lineWidth = PEN * side;
+    context.shadowColor = "#fff";
+    context.shadowBlur = SOFT * side;
+  }
+
+  /** Draws one segment on the pad and on the ink canvas. */
+  #segment(a, b) {
+    for (const [canvas, side] of [[this.canvas, this.canvas.width], [this.ink, INK_SIDE]]) {
+      const context = canvas.getContext("2d");
+      this.#style(context, side);
+      context.beginPath();
+      context.moveTo(a[0] * side, a[1] * side);
+      context.lineTo(b[0] * side + (a === b ? 0.01 : 0), b[1] * side);
+      context.stroke();
+    }
+  }
+
+  #redraw() {
+    for (const [canvas, side, withBase] of [[this.canvas, this.canvas.width, true], [this.ink, INK_SIDE, false]]) {
+      const context = canvas.getContext("2d");
+      context.shadowBlur = 0;
+      context.fillStyle = "#000";
+      context.fillRect(0, 0, side, side);
+      if (withBase && this.base) {
+        const small = document.createElement("canvas");
+        small.width = small.height = 28;
+        small.getContext("2d").putImageData(greyData(this.base), 0, 0);
+        context.imageSmoothingEnabled = true;
+        context.imageSmoothingQuality = "high";
+        context.drawImage(small, 0, 0, side, side);
+      }
+      this.#style(context, side);
+      for (const stroke of this.strokes) {
+        context.beginPath();
+        context.moveTo(stroke[0][0] * side, stroke[0][1] * side);
+        for (const [x, y] of stroke) context.lineTo(x * side, y * side);
+        if (stroke.length === 1) context.lineTo(stroke[0][0] * side + 0.01, stroke[0][1] * side);
+        context.stroke();
+      }
+    }
+  }
+
+  #resize() {
+    const side = Math.round((this.canvas.clientWidth || 280) * (window.devicePixelRatio || 1));
+    if (side !== this.canvas.width) {
+      this.canvas.width = this.canvas.height = side;
+      this.#redraw();
+    }
+  }
+}

@@ -1,0 +1,129 @@
+// Drawing images, heatmaps and bars onto canvases.
+import { table, maxAbs } from "./colormap.js";
+
+const SIDE = 28;
+
+/** A w×h image of `values` in the colour map on ±limit, as ImageData. */
+export function heatmapData(values, w, h, cmap, limit = maxAbs(values)) {
+  const lut = table(cmap);
+  const image = new ImageData(w, h);
+  for (let i = 0; i < w * h; i++) {
+    const t = limit > 0 ? Math.max(-1, Math.min(1, values[i] / limit)) : 0;
+    const k = Math.round((t + 1) * 127.5) * 3;
+    image.data[i * 4] = lut[k];
+    image.data[i * 4 + 1] = lut[k + 1];
+    image.data[i * 4 + 2] = lut[k + 2];
+    image.data[i * 4 + 3] = 255;
+  }
+  return image;
+}
+
+/** A small canvas holding `image` (to be scaled up with drawImage). */
+function scratch(image) {
+  const canvas = document.createElement("canvas");
+  canvas.width = image.width;
+  canvas.height = image.height;
+  canvas.getContext("2d").putImageData(image, 0, 0);
+  return canvas;
+}
+
+/** Grey image of an input, MNIST style (white on black) or as ink on paper (`paper`: grey on white). */
+export function greyData(pixels, w = SIDE, h = SIDE, paper = false) {
+  const image = new ImageData(w, h);
+  for (let i = 0; i < w * h; i++) {
+    const v = pixels ? pixels[i] : 0;
+    const g = paper ? Math.round(255 - 150 * v) : Math.round(255 * v);
+    image.data.set([g, g, g, 255], i * 4);
+  }
+  return image;
+}
+
+/** Draws the 28×28 input as the network sees it (white digit on black). */
+export function drawInput(canvas, pixels) {
+  canvas.width = canvas.height = SIDE;
+  canvas.getContext("2d").putImageData(greyData(pixels), 0, 0);
+}
+
+/**
+ * The heatmap over the input: the digit as grey ink on white paper, and on top of
+ * it the relevance in the colour map (white = 0) with the given opacity. Each of
+ * the 28×28 pixels becomes a square block, so what is shown is what was computed.
+ */
+export function drawHeatmap(canvas, { input, relevance, cmap, opacity, limit }) {
+  const context = canvas.getContext("2d");
+  context.imageSmoothingEnabled = false;
+  context.globalAlpha = 1;
+  context.clearRect(0, 0, canvas.width, canvas.height);
+  context.drawImage(scratch(greyData(input, SIDE, SIDE, true)), 0, 0, canvas.width, canvas.height);
+  if (relevance) {
+    context.globalAlpha = opacity;
+    context.drawImage(scratch(heatmapData(relevance, SIDE, SIDE, cmap, limit)), 0, 0, canvas.width, canvas.height);
+    context.globalAlpha = 1;
+  }
+}
+
+/** A map (h×w values) scaled up, pixelated, into a canvas of the given CSS size. */
+export function drawMap(canvas, values, w, h, cmap, limit = maxAbs(values)) {
+  canvas.width = w;
+  canvas.height = h;
+  canvas.getContext("2d").putImageData(heatmapData(values, w, h, cmap, limit), 0, 0);
+}
+
+/**
+ * Bars around a zero line: up (positive, "for") and down (negative, "against"),
+ * coloured by the map. `labels` (optional) are printed under the bars.
+ */
+export function drawBars(canvas, values, cmap, { limit = maxAbs(values), labels = null, highlight = -1 } = {}) {
+  const dpr = window.devicePixelRatio || 1;
+  const cssWidth = canvas.clientWidth || Number(canvas.getAttribute("width")) || 200;
+  const cssHeight = canvas.clientHeight || Number(canvas.getAttribute("height")) || 80;
+  canvas.width = Math.round(cssWidth * dpr);
+  canvas.height = Math.round(cssHeight * dpr);
+  const context = canvas.getContext("2d");
+  context.scale(dpr, dpr);
+  context.clearRect(0, 0, cssWidth, cssHeight);
+  const labelHeight = labels ? 14 : 0;
+  const plot = cssHeight - labelHeight;
+  const mid = plot / 2;
+  const n = values.length;
+  const step = cssWidth / n;
+  const gap = step > 4 ? Math.min(2, step * 0.2) : 0;
+  const lut = table(cmap);
+  for (let i = 0; i < n; i++) {
+    const t = limit > 0 ? Math.max(-1, Math.min(1, values[i] / limit)) : 0;
+    const k = Math.round((t + 1) * 127.5) * 3;
+    // The near-white middle of the map would vanish on white: darken small bars a little.
+    const shade = Math.abs(t) < 0.2 ? 0.8 : 1;
+    context.fillStyle = `rgb(${lut[k] * shade} ${lut[k + 1] * shade} ${lut[k + 2] * shade})`;
+    const height = Math.abs(t) * (mid - 1);
+    context.fillRect(i * step + gap / 2, t >= 0 ? mid - height : mid, Math.max(0.5, step - gap), Math.max(height, 0.5));
+  }
+  context.fillStyle = "#888";
+  context.fillRect(0, Math.round(mid), cssWidth, 1);
+  if (labels) {
+    context.textAlign = "center";
+    context.textBaseline = "bottom";
+    labels.forEach((label, i) => {
+      context.fillStyle = i === highlight ? "#000" : "#777";
+      context.font = `${i === highlight ? "bold 12px" : "11px"} system-ui, sans-serif`;
+      context.fillText(label, (i + 0.5) * step, cssHeight);
+    });
+  }
+}
+
+/** A horizontal colour bar of the map, from −max (left) to +max (right). */
+export function drawColourBar(canvas, cmap) {
+  canvas.width = 256;
+  canvas.height = 1;
+  const values = Float32Array.from({ length: 256 }, (_, i) => (i - 127.5) / 127.5);
+  canvas.getContext("2d").putImageData(heatmapData(values, 256, 1, cmap, 1), 0, 0);
+}
+
+/** Sum over channels of a [C, H, W] tensor -> Float32Array(H·W). */
+export function sumChannels(values, [c, h, w]) {
+  const out = new Float32Array(h * w);
+  for (let k = 0; k < c; k++) {
+    for (let i = 0; i < h * w; i++) out[i] += values[k * h * w + i];
+  }
+  return out;
+}
