@@ -109,15 +109,7 @@ impl Conv2d {
                 continue; // only the bias (LRP's x⁻ terms on ReLU outputs, z^B's zero bound)
             }
             let cols = self.im2col(sample.into_dimensionality().expect("3-D sample"), [kh, kw], [ho, wo]);
-            // out[o, :] += Σ_r kernel[o, r] · cols[r, :]
-            let cols = cols.as_slice().expect("standard layout");
-            for (out_row, k_row) in out.chunks_exact_mut(ho * wo).zip(kernel.chunks_exact(c * kh * kw)) {
-                for (&k, col) in k_row.iter().zip(cols.chunks_exact(ho * wo)) {
-                    if k != 0.0 {
-                        out_row.iter_mut().zip(col).for_each(|(y, &v)| *y += k * v);
-                    }
-                }
-            }
+            matmul_add(kernel, cols.as_slice().expect("standard layout"), out, [o, c * kh * kw, ho * wo]);
         }
         y
     }
@@ -127,25 +119,17 @@ impl Conv2d {
         let kernel = self.weight.mapv(&f);
         let kernel = kernel.as_slice().expect("standard layout");
         let (n, _, ho, wo) = g.dim();
-        let (_, c, kh, kw) = self.weight.dim();
+        let (o, c, kh, kw) = self.weight.dim();
         let taps = c * kh * kw;
+        let kernel_t = ArrayView2::from_shape((o, taps), kernel).expect("kernel shape").t().as_standard_layout().into_owned();
         let mut x = Array4::zeros((n, c, input_hw[0], input_hw[1]));
         let mut cols = vec![0.0f32; taps * ho * wo];
         for (sample, mut out) in g.outer_iter().zip(x.outer_iter_mut()) {
             let sample = sample.as_standard_layout();
             let g = sample.as_slice().expect("standard layout");
-            // cols[r, :] = Σ_o kernel[o, r] · g[o, :], skipping silent output channels.
+            // cols = kernelᵀ · g
             cols.fill(0.0);
-            for (g_row, k_row) in g.chunks_exact(ho * wo).zip(kernel.chunks_exact(taps)) {
-                if g_row.iter().all(|&v| v == 0.0) {
-                    continue;
-                }
-                for (&k, col) in k_row.iter().zip(cols.chunks_exact_mut(ho * wo)) {
-                    if k != 0.0 {
-                        col.iter_mut().zip(g_row).for_each(|(c, &v)| *c += k * v);
-                    }
-                }
-            }
+            matmul_add(kernel_t.as_slice().expect("standard layout"), g, &mut cols, [taps, o, ho * wo]);
             self.col2im(&cols, out.as_slice_mut().expect("standard layout"), c, input_hw, [kh, kw], [ho, wo]);
         }
         x
@@ -205,6 +189,50 @@ impl Conv2d {
                             visit(row + oi * wo + first, (ci * h + ii) * w + first * sw + kj - pw, end - first);
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// `out += a · b` for row-major `a` (m×k), `b` (k×n) and `out` (m×n): the
+/// convolutions' matrix product. Blocks of 4 rows × 8 columns are accumulated in
+/// registers over all of `k`, so each value of `b` is loaded once per four rows.
+fn matmul_add(a: &[f32], b: &[f32], out: &mut [f32], [m, k, n]: [usize; 3]) {
+    const ROWS: usize = 4;
+    const COLUMNS: usize = 8;
+    let full_rows = m - m % ROWS;
+    let full_columns = n - n % COLUMNS;
+    for i in (0..full_rows).step_by(ROWS) {
+        for p in (0..full_columns).step_by(COLUMNS) {
+            let mut acc = [[0.0f32; COLUMNS]; ROWS];
+            for r in 0..k {
+                let b_row: &[f32; COLUMNS] = b[r * n + p..r * n + p + COLUMNS].try_into().expect("8 columns");
+                for (q, acc) in acc.iter_mut().enumerate() {
+                    let a_value = a[(i + q) * k + r];
+                    for t in 0..COLUMNS {
+                        acc[t] += a_value * b_row[t];
+                    }
+                }
+            }
+            for (q, acc) in acc.iter().enumerate() {
+                let row = &mut out[(i + q) * n + p..(i + q) * n + p + COLUMNS];
+                row.iter_mut().zip(acc).for_each(|(o, a)| *o += a);
+            }
+        }
+    }
+    // The edges: rows past the last block of four, columns past the last block of eight.
+    for i in 0..m {
+        let columns = if i < full_rows { full_columns..n } else { 0..n };
+        if columns.is_empty() {
+            continue;
+        }
+        for r in 0..k {
+            let a_value = a[i * k + r];
+            if a_value != 0.0 {
+                let (row, b_row) = (&mut out[i * n..(i + 1) * n], &b[r * n..(r + 1) * n]);
+                for t in columns.clone() {
+                    row[t] += a_value * b_row[t];
                 }
             }
         }
@@ -540,6 +568,19 @@ mod tests {
         let left = (&dense.apply(x.view(), |w| w, false) * &g).sum();
         let right = (&x * &dense.apply_transposed(g.view(), |w| w)).sum();
         assert!((left - right).abs() < 1e-4);
+    }
+
+    #[test]
+    fn the_blocked_matrix_product_handles_every_edge() {
+        for [m, k, n] in [[1, 1, 1], [4, 3, 8], [5, 7, 11], [9, 2, 17], [24, 300, 64]] {
+            let (a, b) = (values(m * k, 9), values(k * n, 10));
+            let mut out = values(m * n, 11);
+            let expected: Vec<f32> = (0..m * n)
+                .map(|ij| out[ij] + (0..k).map(|r| a[(ij / n) * k + r] * b[r * n + ij % n]).sum::<f32>())
+                .collect();
+            matmul_add(&a, &b, &mut out, [m, k, n]);
+            assert!(out.iter().zip(&expected).all(|(x, y)| (x - y).abs() < 1e-4), "{m}×{k}×{n}");
+        }
     }
 
     #[test]
