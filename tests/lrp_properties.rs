@@ -223,3 +223,47 @@ fn bad_methods_parameters_and_targets_are_refused_clearly() {
     let message = explain(model, x, &method("gradient", &[]), &Options { zero_bias: true, ..Options::default() }).unwrap_err();
     assert!(message.to_string().contains("zero_bias"));
 }
+
+/// A small model with what the shipped ones lack: padding, stride and average pooling.
+fn tiny_model_with_average_pooling() -> Model {
+    use safetensors::tensor::{serialize, TensorView};
+    let description = serde_json::json!({
+        "format": "lrp-model/1", "name": "tiny", "input_shape": [1, 6, 6], "input_range": [0.0, 1.0],
+        "classes": ["a", "b"], "weights": "tiny.safetensors", "dtype": "F32",
+        "layers": [
+            {"type": "Conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": [3, 3], "stride": [1, 1], "padding": [1, 1],
+             "tensors": {"weight": {"name": "0.weight", "shape": [2, 1, 3, 3]}, "bias": {"name": "0.bias", "shape": [2]}}},
+            {"type": "ReLU"},
+            {"type": "AvgPool2d", "kernel_size": [2, 2], "stride": [2, 2], "padding": [0, 0]},
+            {"type": "Conv2d", "in_channels": 2, "out_channels": 3, "kernel_size": [2, 2], "stride": [2, 2], "padding": [1, 1],
+             "tensors": {"weight": {"name": "3.weight", "shape": [3, 2, 2, 2]}, "bias": {"name": "3.bias", "shape": [3]}}},
+            {"type": "ReLU"},
+            {"type": "Flatten"},
+            {"type": "Linear", "in_features": 12, "out_features": 2,
+             "tensors": {"weight": {"name": "6.weight", "shape": [2, 12]}, "bias": {"name": "6.bias", "shape": [2]}}}
+        ],
+        "card": {"parameters": 0, "test_correct": 0, "test_total": 0, "test_accuracy": 0.0}
+    });
+    let values = |n: usize, seed: usize| -> Vec<u8> {
+        (0..n).flat_map(|i| (((i * 37 + seed * 11) % 23) as f32 / 11.0 - 0.6).to_le_bytes()).collect()
+    };
+    let tensors = [("0.weight", vec![2, 1, 3, 3], 1), ("0.bias", vec![2], 2), ("3.weight", vec![3, 2, 2, 2], 3), ("3.bias", vec![3], 4), ("6.weight", vec![2, 12], 5), ("6.bias", vec![2], 6)];
+    let data: Vec<(String, Vec<usize>, Vec<u8>)> =
+        tensors.iter().map(|(n, s, seed)| (n.to_string(), s.clone(), values(s.iter().product(), *seed))).collect();
+    let views = data.iter().map(|(n, s, d)| (n.clone(), TensorView::new(safetensors::Dtype::F32, s.clone(), d).unwrap()));
+    Model::from_bytes(&description.to_string(), &serialize(views, None).unwrap()).unwrap()
+}
+
+#[test]
+fn average_pooling_padding_and_stride_conserve_relevance_too() {
+    let model = tiny_model_with_average_pooling().without_biases();
+    let pixels: Vec<f32> = (0..36).map(|i| ((i * 7) % 10) as f32 / 10.0).collect();
+    let e = run(&model, model.batch(&pixels).unwrap(), &method("lrp-0", &[]), Options::default());
+    assert!(target_scores(&e)[0].abs() > 1e-3, "a non-trivial score to explain");
+    assert_close(sums(&e)[0], target_scores(&e)[0], 1e-4, "input relevance sums to the score");
+    let pooling = e.layers.iter().find(|l| l.layer.starts_with("AvgPool2d")).unwrap();
+    assert_close(pooling.books[0].leaving, pooling.books[0].entering, 1e-4, "average pooling passes relevance on");
+    // The gradient through average pooling is the transpose of averaging.
+    let g = run(&model, model.batch(&pixels).unwrap(), &method("gradient", &[]), Options::default());
+    assert!(g.relevance.iter().any(|&v| v != 0.0));
+}

@@ -53,7 +53,7 @@ def count_correct(model, images, labels):
                for i in range(0, len(images), 1000))
 
 
-def train(name, train_x, train_y, test_x, test_y):
+def train(name, train_x, train_y, test_x, test_y, out):
     recipe = RECIPES[name]
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(0)
@@ -89,11 +89,11 @@ def train(name, train_x, train_y, test_x, test_y):
         "torch": torch.__version__,
     }
     parameters = sum(p.numel() for p in model.parameters())
-    exported, _ = weights_io.save(name, model, {"parameters": parameters})
+    exported, _ = weights_io.save(name, model, {"parameters": parameters}, out)
     correct = count_correct(exported, test_x, test_y)
     card = {"parameters": parameters, "test_correct": correct, "test_total": len(test_x),
             "test_accuracy": correct / len(test_x), "training": card_training}
-    weights_io.save(name, model, card)
+    weights_io.save(name, model, card, out)
     print(f"{name}: exported float16 weights, test accuracy {correct / 100:.2f}% "
           f"({parameters} parameters)", flush=True)
 
@@ -101,6 +101,7 @@ def train(name, train_x, train_y, test_x, test_y):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", choices=architectures.MODELS, action="append")
+    parser.add_argument("--out", default=weights_io.WEIGHTS, help="directory for the exported files (default: weights/)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     random.seed(0)
@@ -108,7 +109,7 @@ def main():
     train_x, train_y = map(torch.from_numpy, mnist.load_split("train"))
     test_x, test_y = map(torch.from_numpy, mnist.load_split("test"))
     for name in args.model or architectures.MODELS:
-        train(name, train_x, train_y, test_x, test_y)
+        train(name, train_x, train_y, test_x, test_y, args.out)
 
 
 if __name__ == "__main__":
