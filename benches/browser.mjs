@@ -20,7 +20,7 @@ try {
     const lrp = await import("/pkg/lrp.js");
     await lrp.default();
     const { GALLERY } = await import("/www/gallery.js");
-    const pixels = Float32Array.from(atob(GALLERY[0].pixels), (c) => c.charCodeAt(0) / 255);
+    const pixels = Float32Array.from(GALLERY[0].pixels, (v) => v / 255);
     const rows = [];
     for (const model of lrp.models().map((m) => m.name)) {
       for (const [name, rule, params] of cases) {

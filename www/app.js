@@ -31,7 +31,7 @@ const state = {
 };
 
 /** Base64 MNIST bytes -> Float32Array of 784 values in [0, 1]. */
-const decodePixels = (base64) => Float32Array.from(atob(base64), (c) => c.charCodeAt(0) / 255);
+const toPixels = (bytes) => Float32Array.from(bytes, (v) => v / 255);
 
 const client = new LrpClient(new URL("./worker.js", import.meta.url));
 let controls, pad, compare;
@@ -64,7 +64,7 @@ function padHint() {
 function selectGallery(item, button) {
   for (const b of document.querySelectorAll(".gallery button")) b.setAttribute("aria-pressed", String(b === button));
   body.dataset.selected = String(item.index);
-  const pixels = decodePixels(item.pixels);
+  const pixels = toPixels(item.pixels);
   pad.load(pixels);
   setInput(pixels, `gallery:${item.index}`);
   status(`Test digit #${item.index}, labelled ${item.label} by the person who wrote it.` +
@@ -312,7 +312,7 @@ function buildGallery() {
     button.title = `test digit #${item.index}: a ${item.label}${flag}`;
     if (item.misclassified) button.classList.add("fools");
     const canvas = document.createElement("canvas");
-    drawInput(canvas, decodePixels(item.pixels));
+    drawInput(canvas, toPixels(item.pixels));
     button.append(canvas);
     button.addEventListener("click", () => selectGallery(item, button));
     return button;

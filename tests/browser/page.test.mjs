@@ -106,14 +106,14 @@ test("gallery digits: the page shows the module's predictions, and the label whe
     const shown = await settled(page, { input: `gallery:${item.index}` });
     assert.equal(await page.getAttribute("body", "data-selected"), String(item.index));
     const everyModel = await everyModelOnPage(page);
-    const fromModule = await viaModule(page, (m, { b64, method }) => {
-      const pixels = Float32Array.from(atob(b64), (c) => c.charCodeAt(0) / 255);
+    const fromModule = await viaModule(page, (m, { bytes, method }) => {
+      const pixels = Float32Array.from(bytes, (v) => v / 255);
       const names = m.models().map((x) => x.name);
       return {
         classify: Object.fromEntries(names.map((name) => [name, m.classify(pixels, name).prediction])),
         explain: m.explain(pixels, method, { model: "cnn" }).prediction,
       };
-    }, { b64: item.pixels, method: shown.method });
+    }, { bytes: Array.from(item.pixels), method: shown.method });
     assert.deepEqual(everyModel, fromModule.classify, `digit #${item.index}`);
     assert.equal(Number(shown.prediction), fromModule.explain, `digit #${item.index}`);
     if (!item.misclassified) {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mnistFromInk, downsample, measure, BOX } from "../../www/preprocess.js";
 import { GALLERY } from "../../www/gallery.js";
 
-const decode = (b64) => Float32Array.from(Buffer.from(b64, "base64"), (v) => v / 255);
+const decode = (bytes) => Float32Array.from(bytes, (v) => v / 255);
 
 /** A side×side ink image with a filled rectangle (soft edges are not needed). */
 function rectangle(side, x0, y0, w, h) {
