@@ -120,8 +120,8 @@ pub fn explain(
     let logits: Vec<f32> = explanation.logits.iter().copied().collect();
     scores(&result, explanation.predictions[0], &logits);
     set(&result, "target", explanation.targets[0].into());
-    set(&result, "outputRelevance", floats(explanation.output_relevance.iter()));
-    set(&result, "relevance", floats(explanation.relevance.iter()));
+    set(&result, "outputRelevance", floats(&explanation.output_relevance));
+    set(&result, "relevance", floats(&explanation.relevance));
     set(&result, "relevanceSum", explanation.relevance.sum().into());
     let layers = Array::new();
     for layer in &explanation.layers {
@@ -129,7 +129,7 @@ pub fn explain(
         set(&entry, "layer", layer.layer.as_str().into());
         set(&entry, "rule", layer.rule.as_deref().map_or(JsValue::NULL, JsValue::from));
         set(&entry, "shape", layer.relevance.shape()[1..].iter().map(|&d| JsValue::from(d)).collect::<Array>().into());
-        set(&entry, "relevance", floats(layer.relevance.iter()));
+        set(&entry, "relevance", floats(&layer.relevance));
         set(&entry, "sum", layer.relevance.sum().into());
         set(&entry, "books", serde_wasm_bindgen::to_value(&layer.books[0])?);
         layers.push(&entry);
@@ -149,8 +149,12 @@ fn set(object: &Object, key: &str, value: JsValue) {
     Reflect::set(object, &key.into(), &value).expect("setting a property of a plain object");
 }
 
-fn floats<'a>(values: impl Iterator<Item = &'a f32>) -> JsValue {
-    Float32Array::from(values.copied().collect::<Vec<_>>().as_slice()).into()
+/// A Float32Array copy of an array, straight from its memory when it is contiguous.
+fn floats(values: &ndarray::ArrayD<f32>) -> JsValue {
+    match values.as_slice() {
+        Some(slice) => Float32Array::from(slice).into(),
+        None => Float32Array::from(values.iter().copied().collect::<Vec<_>>().as_slice()).into(),
+    }
 }
 
 /// A Float32Array or an array of numbers, of the model's input length, in its input range.

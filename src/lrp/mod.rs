@@ -175,17 +175,15 @@ fn per_layer(
             .map(|i| backward::account(&pass.relevance[i + 1], &pass.relevance[i], vec![0.0; forward.activations[0].shape()[0]]))
             .collect();
     }
+    // The input relevance is both the explanation and layer 0's view: one copy;
+    // every other layer's relevance moves into its entry.
+    let input = pass.relevance[0].clone();
     let layers: Vec<LayerRelevance> = model
         .layers()
         .iter()
         .zip(rules)
-        .zip(pass.relevance.iter().zip(pass.books))
-        .map(|((layer, rule), (relevance, books))| LayerRelevance {
-            layer: layer.describe(),
-            rule,
-            relevance: relevance.clone(),
-            books,
-        })
+        .zip(pass.relevance.into_iter().zip(pass.books))
+        .map(|((layer, rule), (relevance, books))| LayerRelevance { layer: layer.describe(), rule, relevance, books })
         .collect();
-    (pass.relevance.swap_remove(0), layers)
+    (input, layers)
 }
