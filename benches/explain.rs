@@ -3,20 +3,19 @@
 //! these next to Zennit's figures on the same machine.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use lrp::data::idx::Idx;
+use lrp::data::{idx::Idx, MNIST_TEST_IMAGES};
 use lrp::{embedded, explain, Method, Options, Params};
 
 fn explanations(c: &mut Criterion) {
-    let images = Idx::open(concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist/t10k-images-idx3-ubyte.gz")).unwrap();
-    let digit = images.to_unit_f32()[..784].to_vec();
-    let methods = [
-        ("epsilon", Method::parse("epsilon", &Params::default(), [0.0, 1.0]).unwrap()),
-        ("epsilon-gamma-box", Method::parse("epsilon-gamma-box", &Params::default(), [0.0, 1.0]).unwrap()),
-        ("alpha2-beta1", Method::parse("alpha-beta", &Params::default().with("alpha", 2.0), [0.0, 1.0]).unwrap()),
-    ];
+    let digit = Idx::open(MNIST_TEST_IMAGES).unwrap().to_unit_f32()[..784].to_vec();
     let mut group = c.benchmark_group("explain");
     for model in embedded::all().unwrap() {
         let input = model.batch(&digit).unwrap();
+        let methods = [
+            ("epsilon", Method::parse("epsilon", &Params::default(), model).unwrap()),
+            ("epsilon-gamma-box", Method::parse("epsilon-gamma-box", &Params::default(), model).unwrap()),
+            ("alpha2-beta1", Method::parse("alpha-beta", &Params::default().with("alpha", 2.0).unwrap(), model).unwrap()),
+        ];
         for (name, method) in &methods {
             group.bench_function(BenchmarkId::new(model.name(), name), |b| {
                 b.iter(|| explain(model, input.clone(), method, &Options::default()).unwrap())

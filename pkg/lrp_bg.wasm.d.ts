@@ -1,9 +1,9 @@
 /* tslint:disable */
 /* eslint-disable */
 export const memory: WebAssembly.Memory;
-export const classify: (a: any, b: number, c: number) => [number, number, number];
-export const explain: (a: any, b: any, c: any) => [number, number, number];
-export const methods: () => [number, number, number];
+export const classify: (a: any, b: number) => [number, number, number];
+export const explain: (a: any, b: any, c: number) => [number, number, number];
+export const methods: (a: number) => [number, number, number];
 export const models: () => [number, number, number];
 export const start: () => void;
 export const __wbindgen_malloc: (a: number, b: number) => number;

@@ -2,9 +2,12 @@
 
 Writes tests/fixtures/lrp/cases.json and tests/fixtures/lrp/<model>.safetensors
 (one file per model in train/architectures.py MODELS) for the first 8 MNIST test
+digits, and the same for the untrained test models of reference/tiny_models.py
+(read from tests/fixtures/lrp/models/<name>.{json,safetensors}) for the first 4
 digits. Everything is computed in float64 (model.double(), input.double()) and
 stored as float32 (targets as int64).
 
+    python3 reference/tiny_models.py      # only if the test models change
     python3 reference/zennit_fixtures.py
 
 See reference/README.md for the fixture format.
@@ -34,6 +37,9 @@ import weights_io  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "lrp"
 TEST_INDICES = list(range(8))
+# Untrained test models (average pooling, padding, strides): name -> description relative to OUT.
+TEST_MODELS = {"tiny-avgpool": "models/tiny-avgpool.json", "tiny-strided": "models/tiny-strided.json"}
+TEST_MODEL_INDICES = list(range(4))
 SEED = 0
 N_CLASSES = 10
 
@@ -243,14 +249,196 @@ def fmt_rel(a, b):
     return abs(a - b) / max(abs(b), 1e-30)
 
 
+def layer_relevance(model, composite, x, grad_out):
+    """The relevance arriving at the input of every top-level layer (float64, [N, ...] each) and
+    the relevance map itself. The tensor hooks are registered before Zennit's, so they see the
+    layer inputs before Zennit wraps them: the gradient there is the relevance the layer hands down."""
+    seen = []
+
+    def pre_hook(module, args):
+        if args[0].requires_grad:
+            slot = len(seen)
+            seen.append(None)
+            args[0].register_hook(lambda g: seen.__setitem__(slot, g.detach().clone()))
+
+    handles = [layer.register_forward_pre_hook(pre_hook) for layer in model]
+    try:
+        rel = lrp(model, composite, x, grad_out)
+    finally:
+        for h in handles:
+            h.remove()
+    return seen, rel
+
+
+def norm_expected_loss(layer, inp, rel_out):
+    """What Zennit's Norm rule on a pooling layer is expected to lose: sum_j R_j * 1e-6 / (z_j + 1e-6)
+    per image (z_j >= 0 after a ReLU; sign(0) = +1)."""
+    z = layer(inp)
+    return (rel_out * 1e-6 / (z + 1e-6)).flatten(1).sum(1)
+
+
+def norm_by_hand(layer, x, rel_out):
+    """Zennit's Norm rule on AvgPool2d (count_include_pad, floor mode) written out with unfold/fold:
+    R_in[i] = x[i] / (kh*kw) * sum over the windows w containing i of R_out[w] / (z[w] + 1e-6)."""
+    (kh, kw), (sh, sw), (ph, pw) = (weights_io._pair(v) for v in (layer.kernel_size, layer.stride or layer.kernel_size,
+                                                                    layer.padding))
+    n, c, h, w = x.shape
+    windows = nn.functional.unfold(nn.functional.pad(x, (pw, pw, ph, ph)), (kh, kw), stride=(sh, sw))
+    windows = windows.reshape(n, c, kh * kw, -1)
+    z = windows.sum(2) / (kh * kw)
+    share = (rel_out.reshape(n, c, -1) / (z + 1e-6))[:, :, None, :].expand(n, c, kh * kw, z.shape[-1]) / (kh * kw)
+    # fold sums the overlapping windows over the padded input; rows/columns that no window reaches stay 0
+    out_h, out_w = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    assert out_h * out_w == z.shape[-1]
+    spread = nn.functional.fold(share.reshape(n, c * kh * kw, -1), (h + 2 * ph, w + 2 * pw), (kh, kw), stride=(sh, sw))
+    return x * spread[:, :, ph:ph + h, pw:pw + w]
+
+
+def conv_covered(layer, shape):
+    """Which input positions (H, W) of a Conv2d at least one window reads (floor mode)."""
+    (kh, kw), (sh, sw), (ph, pw) = (weights_io._pair(v) for v in (layer.kernel_size, layer.stride, layer.padding))
+    h, w = shape
+    rows = torch.zeros(h + 2 * ph, dtype=torch.bool)
+    cols = torch.zeros(w + 2 * pw, dtype=torch.bool)
+    for start in range(0, h + 2 * ph - kh + 1, sh):
+        rows[start:start + kh] = True
+    for start in range(0, w + 2 * pw - kw + 1, sw):
+        cols[start:start + kw] = True
+    return rows[ph:ph + h, None] & cols[None, pw:pw + w]
+
+
+def check_test_model(name, model, model32, x, grad_out, checks):
+    """Sanity checks only the test models need: conservation layer by layer (where the bias-free
+    LRP-0 maps are NaN at the input) and float32/float64 agreement of the max-pool winners."""
+    for case_id, factory in (("lrp-0-zero-bias", lambda: Epsilon(epsilon=0.0, zero_params=["bias"])),
+                             ("flat", lambda: Flat())):
+        seen, _rel = layer_relevance(model, whole(factory)(model), x, grad_out[case_id])
+        acts = [x]
+        with torch.no_grad():
+            for layer in model:
+                acts.append(layer(acts[-1]))
+        parts = []
+        # seen[i] = relevance at the input of layer i (layer 0's input = the pixels); the output
+        # relevance is grad_out.
+        rels = seen + [grad_out[case_id]]
+        for i, layer in enumerate(model):
+            r_in, r_out = rels[i].flatten(1).sum(1), rels[i + 1].flatten(1).sum(1)
+            finite = torch.isfinite(r_in) & torch.isfinite(r_out)
+            if not finite.any():
+                parts.append(f"{i}:{type(layer).__name__} n/a (NaN)")
+                continue
+            err = ((r_in - r_out).abs() / r_out.abs())[finite].max().item()
+            label = f"{i}:{type(layer).__name__} {err:.1e}"
+            if isinstance(layer, nn.AvgPool2d):
+                want = norm_expected_loss(layer, acts[i], rels[i + 1])
+                explained = ((r_out - r_in) - want)[finite].abs().max().item() / r_out.abs().max().item()
+                elementwise = (norm_by_hand(layer, acts[i], rels[i + 1]) - rels[i]).abs().max().item()
+                label += (f" (loss = sum R*1e-6/(z+1e-6) to {explained:.0e}; map = Norm by hand to "
+                          f"{elementwise / rels[i].abs().max().item():.0e})")
+            if isinstance(layer, nn.Conv2d):
+                covered = conv_covered(layer, rels[i].shape[-2:])
+                label += f" (uncovered inputs {int((~covered).sum())}, max |R| there " \
+                         f"{rels[i][..., ~covered].abs().max().item() if (~covered).any() else 0:.0e})"
+            parts.append(label)
+        checks.append(f"{name}: {case_id} per-layer conservation, max rel |sum R_in - sum R_out|: " + ", ".join(parts))
+    for i, layer in enumerate(model):
+        if isinstance(layer, nn.MaxPool2d):
+            (kh, kw), (sh, sw), (ph, pw) = (weights_io._pair(v) for v in (layer.kernel_size, layer.stride,
+                                                                            layer.padding))
+            with torch.no_grad():
+                h64 = model[:i](x)
+                h32 = model32[:i](x.float())
+            args = dict(kernel_size=(kh, kw), stride=(sh, sw), padding=(ph, pw), return_indices=True)
+            v64, i64 = nn.functional.max_pool2d(h64, **args)
+            _v32, i32 = nn.functional.max_pool2d(h32, **args)
+            # -1 in the padding is never a maximum: the pooled activations are ReLU outputs (>= 0).
+            assert h64.min() >= 0
+            windows = nn.functional.unfold(nn.functional.pad(h64, (pw, pw, ph, ph), value=-1.0), (kh, kw),
+                                           stride=(sh, sw)).reshape(h64.shape[0], h64.shape[1], kh * kw, -1)
+            top = windows.max(2, keepdim=True).values
+            ties = ((windows == top).sum(2) > 1).flatten()
+            zero = (top[:, :, 0] == 0).flatten()
+            checks.append(f"{name}: layer {i} MaxPool2d: {v64.numel()} windows, {int(ties.sum())} with tied maxima "
+                          f"({int((ties & zero).sum())} of them all zero), the gradient goes to the first in-bounds "
+                          f"maximum (row-major); float32 and float64 winners "
+                          f"{'agree' if torch.equal(i32, i64) else 'DIFFER'}")
+
+
 # ----------------------------------------------------------------------------- main
+
+def run_model(name, model, model32, x32, meta, per_model, nonfinite, checks, test_model=False):
+    """All cases for one model on the images x32 (float32 [N, 1, 28, 28]); writes <name>.safetensors."""
+    x = x32.double()
+    n = x.shape[0]
+    model = model.double().eval()
+    with torch.no_grad():
+        logits = model(x)
+        logits32 = model32(x32)
+    predicted = logits.argmax(1)
+    if not torch.equal(predicted, logits32.argmax(1)):
+        checks.append(f"{name}: WARNING float32 and float64 argmax differ")
+    other = (predicted + 3) % N_CLASSES
+    targets = {"predicted": predicted, "other": other}
+    meta["custom_layers"][name] = custom_spec(model)
+
+    tensors = {
+        "inputs": x.reshape(n, -1).float(),
+        "logits": logits.float(),
+        "targets/predicted": predicted.to(torch.int64),
+        "targets/other": other.to(torch.int64),
+    }
+    extra = {"checks": checks}
+    maxabs = {}
+    rel64 = {}
+    grad_outs = {}
+    for (case_id, method, params, target, output, zero_bias, kind, builder) in CASES:
+        grad_out = attr_output(logits, targets[target], output)
+        grad_outs[case_id] = grad_out
+        if kind == "lrp":
+            rel = lrp(model, builder(model), x, grad_out)
+        else:
+            rel = run_baseline(case_id, params, model, x, grad_out, extra)
+        rel = rel.detach().reshape(n, -1)
+        bad = (~torch.isfinite(rel)).sum().item()
+        nonfinite.setdefault(case_id, {})[name] = bad
+        if bad:
+            checks.append(f"{name}/{case_id}: NON-FINITE values: {bad} of {rel.numel()} "
+                          f"(nan={torch.isnan(rel).sum().item()}, inf={torch.isinf(rel).sum().item()})")
+        maxabs[case_id] = float(rel[torch.isfinite(rel)].abs().max()) if rel.numel() - bad else float("nan")
+        tensors[case_id] = rel.float()
+        rel64[case_id] = rel
+        per_model.setdefault(case_id, {})[name] = maxabs[case_id]
+    tensors["smoothgrad/noise"] = extra["smoothgrad/noise"].float()
+
+    # ---- sanity checks
+    sums = rel64["lrp-0-zero-bias"].sum(1)
+    tl = logits.gather(1, predicted[:, None])[:, 0]
+    rel_err = ((sums - tl).abs() / tl.abs()).max().item()
+    checks.append(f"{name}: conservation lrp-0-zero-bias (score): max rel |sum R - logit| = {rel_err:.3e}"
+                  f" {'OK' if rel_err < 1e-6 else 'FAIL'}")
+    zp = rel64["z-plus"]
+    checks.append(f"{name}: z-plus min = {zp.min().item():.3e} "
+                  f"{'OK (>= 0)' if zp.min().item() >= -1e-12 else 'FAIL'}")
+    d = (rel64["alpha1-beta0"] - rel64["z-plus"]).abs().max().item()
+    checks.append(f"{name}: max |alpha1-beta0 - z-plus| = {d:.3e} (max |z-plus| = {zp.abs().max().item():.3e})"
+                  f" {'OK' if d <= 1e-6 * zp.abs().max().item() else 'FAIL'}")
+    ids = list(rel64)
+    same = [f"{a} == {b}" for i, a in enumerate(ids) for b in ids[i + 1:]
+            if torch.equal(rel64[a], rel64[b])]
+    checks.append(f"{name}: bit-identical cases: {', '.join(same) or 'none'}")
+    checks.append(f"{name}: predicted = {predicted.tolist()}, logits[target] = "
+                  f"{[round(v, 4) for v in tl.tolist()]}")
+    if test_model:
+        check_test_model(name, model, model32, x, grad_outs, checks)
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(OUT / f"{name}.safetensors"),
+              metadata={"source": f"zennit {meta['zennit']}, torch {torch.__version__}, float64 -> float32"})
+
 
 def main():
     torch.manual_seed(SEED)
     images, _labels = mnist.load_split("test")
-    x32 = torch.from_numpy(images[TEST_INDICES]).contiguous()  # [8,1,28,28] float32
-    x = x32.double()
-    n = x.shape[0]
 
     meta = {
         "zennit": zennit_version(),
@@ -258,6 +446,8 @@ def main():
         "test_indices": TEST_INDICES,
         "dtype": "float64 computed, stored float32",
         "models": list(architectures.MODELS),
+        "test_models": {name: {"description": path, "test_indices": TEST_MODEL_INDICES}
+                        for name, path in TEST_MODELS.items()},
         "image_shape": [1, 28, 28],
         "notes": {
             "relevance": "tensor <id> in <model>.safetensors, float32 [8, 784] (row-major 1x28x28)",
@@ -271,6 +461,14 @@ def main():
                          "windows at offsets 0,stride,..<28 per axis, cyclic (torch.roll wraps past 27); "
                          "relevance[p] = sum over all windows covering p of the target logit of the window-only input "
                          "(attr_output passed as the function out -> out * one_hot(target))",
+            "test_models": "untrained models with average pooling, padding and strides (reference/tiny_models.py); "
+                           "model description test_models[name].description relative to this file; "
+                           "tensors [4, 784] instead of [8, 784] (test_models[name].test_indices), "
+                           "smoothgrad/noise [7, 4, 784]",
+            "avgpool": "every LRP case (all composites include Zennit's layer_map_base) puts the Norm rule on "
+                       "AvgPool2d: R_in = x * avgpool_backward(R_out / (z + 1e-6*sign(z))), z = avgpool(x), "
+                       "i.e. R_in[i] = x[i]/(kh*kw) * sum over the windows containing i of R_out/(z+1e-6) "
+                       "(count_include_pad: always kh*kw, padding taken as 0); baselines use the plain gradient",
         },
         "nonfinite": "a case with a 'nonfinite' entry {model: count} holds NaN/inf exactly as Zennit produced "
                      "them (Epsilon(0) divides 0 by 0 where a unit's pre-activation is exactly 0)",
@@ -281,68 +479,18 @@ def main():
     nonfinite = {}
     checks = []
 
+    x32 = torch.from_numpy(images[TEST_INDICES]).contiguous()  # [8,1,28,28] float32
     for name in architectures.MODELS:
         model, _desc = weights_io.load(name)
-        model = model.double().eval()
-        with torch.no_grad():
-            logits = model(x)
-            logits32 = weights_io.load(name)[0](x32)
-        predicted = logits.argmax(1)
-        if not torch.equal(predicted, logits32.argmax(1)):
-            checks.append(f"{name}: WARNING float32 and float64 argmax differ")
-        other = (predicted + 3) % N_CLASSES
-        targets = {"predicted": predicted, "other": other}
-        meta["custom_layers"][name] = custom_spec(model)
+        run_model(name, model, weights_io.load(name)[0], x32, meta, per_model, nonfinite, checks)
 
-        tensors = {
-            "inputs": x.reshape(n, -1).float(),
-            "logits": logits.float(),
-            "targets/predicted": predicted.to(torch.int64),
-            "targets/other": other.to(torch.int64),
-        }
-        extra = {"checks": checks}
-        maxabs = {}
-        rel64 = {}
-        for (case_id, method, params, target, output, zero_bias, kind, builder) in CASES:
-            grad_out = attr_output(logits, targets[target], output)
-            if kind == "lrp":
-                rel = lrp(model, builder(model), x, grad_out)
-            else:
-                rel = run_baseline(case_id, params, model, x, grad_out, extra)
-            rel = rel.detach().reshape(n, -1)
-            bad = (~torch.isfinite(rel)).sum().item()
-            nonfinite.setdefault(case_id, {})[name] = bad
-            if bad:
-                checks.append(f"{name}/{case_id}: NON-FINITE values: {bad} of {rel.numel()} "
-                              f"(nan={torch.isnan(rel).sum().item()}, inf={torch.isinf(rel).sum().item()})")
-            maxabs[case_id] = float(rel[torch.isfinite(rel)].abs().max()) if rel.numel() - bad else float("nan")
-            tensors[case_id] = rel.float()
-            rel64[case_id] = rel
-            per_model.setdefault(case_id, {})[name] = maxabs[case_id]
-        tensors["smoothgrad/noise"] = extra["smoothgrad/noise"].float()
-
-        # ---- sanity checks
-        sums = rel64["lrp-0-zero-bias"].sum(1)
-        tl = logits.gather(1, predicted[:, None])[:, 0]
-        rel_err = ((sums - tl).abs() / tl.abs()).max().item()
-        checks.append(f"{name}: conservation lrp-0-zero-bias (score): max rel |sum R - logit| = {rel_err:.3e}"
-                      f" {'OK' if rel_err < 1e-6 else 'FAIL'}")
-        zp = rel64["z-plus"]
-        checks.append(f"{name}: z-plus min = {zp.min().item():.3e} "
-                      f"{'OK (>= 0)' if zp.min().item() >= -1e-12 else 'FAIL'}")
-        d = (rel64["alpha1-beta0"] - rel64["z-plus"]).abs().max().item()
-        checks.append(f"{name}: max |alpha1-beta0 - z-plus| = {d:.3e} (max |z-plus| = {zp.abs().max().item():.3e})"
-                      f" {'OK' if d <= 1e-6 * zp.abs().max().item() else 'FAIL'}")
-        ids = list(rel64)
-        same = [f"{a} == {b}" for i, a in enumerate(ids) for b in ids[i + 1:]
-                if torch.equal(rel64[a], rel64[b])]
-        checks.append(f"{name}: bit-identical cases: {', '.join(same) or 'none'}")
-        checks.append(f"{name}: predicted = {predicted.tolist()}, logits[target] = "
-                      f"{[round(v, 4) for v in tl.tolist()]}")
-
-        OUT.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.contiguous() for k, v in tensors.items()}, str(OUT / f"{name}.safetensors"),
-                  metadata={"source": f"zennit {meta['zennit']}, torch {torch.__version__}, float64 -> float32"})
+    x32 = torch.from_numpy(images[TEST_MODEL_INDICES]).contiguous()  # [4,1,28,28] float32
+    for name, path in TEST_MODELS.items():
+        directory = (OUT / path).parent
+        model, desc = weights_io.load(name, directory)
+        assert (directory / f"{desc['name']}.json") == OUT / path
+        run_model(name, model, weights_io.load(name, directory)[0], x32, meta, per_model, nonfinite, checks,
+                  test_model=True)
 
     for (case_id, method, params, target, output, zero_bias, kind, _b) in CASES:
         meta["cases"].append({
@@ -355,8 +503,9 @@ def main():
 
     print("\n".join(checks))
     print()
-    for p in sorted(OUT.iterdir()):
-        print(f"{p.relative_to(ROOT)}  {p.stat().st_size:,} bytes")
+    for p in sorted(OUT.rglob("*")):
+        if p.is_file():
+            print(f"{p.relative_to(ROOT)}  {p.stat().st_size:,} bytes")
 
 
 if __name__ == "__main__":

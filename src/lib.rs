@@ -14,5 +14,5 @@ pub mod model;
 pub mod wasm;
 
 pub use error::{Error, Result};
-pub use lrp::{explain, Explanation, Method, Options, OutputRelevance, Params, Target};
+pub use lrp::{catalogue, explain, Explanation, Method, Options, OutputRelevance, Params, Target};
 pub use model::{embedded, Forward, Model};

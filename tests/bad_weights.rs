@@ -15,7 +15,6 @@ fn description() -> Value {
         "input_range": [0.0, 1.0],
         "classes": ["a", "b"],
         "weights": "tiny.safetensors",
-        "dtype": "F32",
         "layers": [
             {"type": "Flatten"},
             {"type": "Linear", "in_features": 4, "out_features": 3,
@@ -59,9 +58,9 @@ fn error(description: &Value, tensors: &[(&str, Dtype, Vec<usize>, Vec<u8>)]) ->
 #[test]
 fn the_valid_tiny_model_loads_and_computes() {
     let model = load(&description(), &valid_tensors()).unwrap();
-    let forward = model.forward(model.batch(&[1.0, 2.0, 3.0, 1.0]).unwrap()).unwrap();
-    // hidden = relu([1, 2.5, 2]) ; out = [1 + 2.5, 2 + 0.25]
-    assert_eq!(forward.logits().iter().copied().collect::<Vec<_>>(), vec![3.5, 2.25]);
+    let forward = model.forward(model.batch(&[1.0, 0.5, 1.0, 0.25]).unwrap()).unwrap();
+    // hidden = relu([1, 0.5 + 0.5, 1 − 0.25]) ; out = [1 + 1, 0.75 + 0.25]
+    assert_eq!(forward.logits().iter().copied().collect::<Vec<_>>(), vec![2.0, 1.0]);
 }
 
 #[test]
@@ -148,9 +147,42 @@ fn wrong_class_count_format_and_json_are_refused() {
 #[test]
 fn bad_inputs_are_refused() {
     let model = load(&description(), &valid_tensors()).unwrap();
-    assert!(model.batch(&[0.0; 3]).unwrap_err().to_string().contains("multiple of 4"));
+    assert!(model.batch(&[0.0; 3]).unwrap_err().to_string().contains("expected 4 values (1×2×2) per input, got 3"));
     assert!(model.batch(&[]).is_err());
-    assert!(model.batch(&[0.0, f32::NAN, 0.0, 0.0]).unwrap_err().to_string().contains("value 1 is NaN"));
+    assert!(model.batch(&[0.0, f32::NAN, 0.0, 0.0]).unwrap_err().to_string().contains("pixels[1]: expected a number from 0 to 1, got NaN"));
+    assert!(model.batch(&[0.0, 0.0, 1e30, 0.0]).unwrap_err().to_string().contains("pixels[2]"));
     let wrong = ndarray::ArrayD::zeros(vec![1, 4]);
     assert!(model.forward(wrong).unwrap_err().to_string().contains("expected [N, 1, 2, 2]"));
+}
+
+#[test]
+fn half_precision_weights_load_exactly() {
+    // The same tiny model stored as float16 and as bfloat16: every value used is exact in both.
+    for dtype in [Dtype::F16, Dtype::BF16] {
+        let tensors: Vec<_> = valid_tensors()
+            .into_iter()
+            .map(|(name, _, shape, bytes)| {
+                let halves: Vec<u8> = bytes
+                    .chunks_exact(4)
+                    .flat_map(|b| {
+                        let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                        match dtype {
+                            Dtype::F16 => half::f16::from_f32(v).to_le_bytes(),
+                            _ => half::bf16::from_f32(v).to_le_bytes(),
+                        }
+                    })
+                    .collect();
+                (name, dtype, shape, halves)
+            })
+            .collect();
+        let model = load(&description(), &tensors).unwrap();
+        let forward = model.forward(model.batch(&[1.0, 0.5, 1.0, 0.25]).unwrap()).unwrap();
+        assert_eq!(forward.logits().iter().copied().collect::<Vec<_>>(), vec![2.0, 1.0], "{dtype:?}");
+    }
+    // A value only float16 can hold: 1/3 rounds to 0.33325195.
+    let mut tensors = valid_tensors();
+    tensors[3] = ("3.bias", Dtype::F16, vec![2], [0.0f32, 1.0 / 3.0].iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect());
+    let model = load(&description(), &tensors).unwrap();
+    let logits = model.forward(model.batch(&[0.0; 4]).unwrap()).unwrap().logits().clone();
+    assert_eq!(logits[[0, 1]], 0.333_251_95); // hidden unit 3 is off for a blank input
 }

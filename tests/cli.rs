@@ -7,7 +7,11 @@ use lrp::data::npy::Npy;
 use serde_json::Value;
 
 fn lrp(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lrp")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+    lrp_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+fn lrp_in(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lrp")).args(args).current_dir(dir).output().unwrap();
     (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
@@ -53,27 +57,53 @@ fn explain_writes_npy_and_a_json_summary() {
 fn explain_help_lists_every_method_with_its_parameters() {
     let (ok, stdout, _) = lrp(&["explain", "--help"]);
     assert!(ok);
-    for method in lrp::lrp::METHODS {
-        assert!(stdout.contains(&format!("  {} ", method.name)), "{} missing from --help", method.name);
-        for p in method.params {
-            assert!(stdout.contains(&format!("{}=", p.name)), "{} of {}", p.name, method.name);
+    for method in lrp::catalogue(lrp::embedded::get("cnn").unwrap()) {
+        let line = stdout.lines().position(|l| l.starts_with(&format!("  {} ", method.name)));
+        let line = line.unwrap_or_else(|| panic!("{} missing from --help", method.name));
+        // Its parameters follow it, each with its default and range.
+        for (k, p) in method.params.iter().enumerate() {
+            let listed = stdout.lines().nth(line + 1 + k).unwrap();
+            assert!(listed.contains(&format!("{}={}", p.name, p.default)) && listed.contains(&format!("[{} to {}]", p.min, p.max)), "{listed}");
         }
     }
 }
 
 #[test]
+fn explain_works_from_any_directory() {
+    let (ok, stdout, stderr) = lrp_in(&std::env::temp_dir(), &["explain", "test:0", "--rule", "z-box"]);
+    assert!(ok, "{stderr}");
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["inputs"][0]["label"], 7);
+    assert_eq!(summary["inputs"][0]["layers"][0]["rule"]["label"], "z-box(0, 1)");
+}
+
+#[test]
 fn bad_arguments_fail_with_a_clear_message() {
-    let cases: [(&[&str], &str); 5] = [
+    let dir = std::env::temp_dir().join(format!("lrp-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let huge = dir.join("huge.npy");
+    let mut pixels = vec![0.0f32; 784];
+    pixels[100] = 1e30;
+    std::fs::write(&huge, Npy { shape: vec![1, 784], data: pixels }.to_bytes()).unwrap();
+    let broken = dir.join("broken.npy");
+    std::fs::write(&broken, b"\x93NUMPY not really").unwrap();
+    let cases: [(&[&str], &str); 10] = [
         (&["explain", "test:0", "--rule", "magic"], "unknown method `magic`"),
         (&["explain", "test:0", "--param", "epsilon"], "expected name=value"),
         (&["explain", "test:0", "--param", "epsilon=-2"], "epsilon: expected a number from 0"),
+        (&["explain", "test:0", "--param", "sigma=2"], "sigma: unknown parameter"),
         (&["explain", "test:10000"], "expected an index from 0 to 9999"),
-        (&["explain", "test:0", "--rule", "custom", "--layers", "epsilon"], "names 1 rules"),
+        (&["explain", "test:0", "--rule", "custom", "--layers", "epsilon"], "got 1"),
+        (&["explain", "test:0", "--output", "all"], "invalid value 'all' for '--output"),
+        (&["explain", "test:0", "--target", "best"], "expected `predicted` or a class index"),
+        (&["explain", huge.to_str().unwrap()], "pixels[100]: expected a number from 0 to 1, got 1000000000000000000000000000000"),
+        (&["explain", broken.to_str().unwrap()], ".npy"),
     ];
     for (args, message) in cases {
         let (ok, _, stderr) = lrp(args);
         assert!(!ok && stderr.contains(message), "{args:?}: {stderr}");
     }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

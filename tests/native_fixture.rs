@@ -1,59 +1,58 @@
-//! Every method on every model for test digit 0, as computed natively: the snapshot
-//! in tests/fixtures/native.safetensors that the wasm tests (tests/wasm.rs) compare
-//! the browser module against. `UPDATE_FIXTURES=1 cargo test --release --test
-//! native_fixture` rewrites it after an intended change.
-#![cfg(not(target_arch = "wasm32"))] // native: reads files, runs the CLI
+//! Every method on every model for test digit 0, as computed natively, equals the
+//! committed snapshot tests/fixtures/native.safetensors: a guard against unintended
+//! changes (the Zennit parity test has no SmoothGrad with our own noise, for one), and
+//! the reference the wasm tests (tests/wasm.rs) hold the browser module to.
+//!
+//! After an intended change, `UPDATE_FIXTURES=1 cargo test --release --test
+//! native_fixture` rewrites the snapshot and fails, so that the new one is looked at
+//! (`git diff --stat`) before a run without the variable passes.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
 use std::collections::BTreeMap;
 
+use common::{f32_bytes, floats, max_abs, max_diff, method, ROOT};
 use lrp::lrp::METHODS;
-use lrp::{embedded, explain, Method, Options, Params};
+use lrp::{embedded, explain, Options};
 use safetensors::tensor::{serialize, TensorView};
 use safetensors::{Dtype, SafeTensors};
 
-const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/native.safetensors");
+fn path() -> String {
+    format!("{ROOT}/tests/fixtures/native.safetensors")
+}
 
-/// `custom` needs one rule per layer with parameters: z^B on the pixels, ε above.
-pub fn params_for(method: &str, parametrised_layers: usize) -> Params {
-    let mut params = Params::default();
-    if method == "custom" {
-        params.layers = (0..parametrised_layers).map(|i| if i == 0 { "z-box" } else { "epsilon" }.to_string()).collect();
+/// Test digit 0 and, for each model and method at its defaults, its relevance.
+fn compute() -> BTreeMap<String, Vec<f32>> {
+    let (images, _) = common::test_split();
+    let digit = &images[..784];
+    let mut maps = BTreeMap::new();
+    maps.insert("input".to_string(), digit.to_vec());
+    for model in embedded::all().unwrap() {
+        for info in METHODS {
+            let e = explain(model, model.batch(digit).unwrap(), &method(info.name, &[], model), &Options::default()).unwrap();
+            maps.insert(format!("{}/{}", model.name(), info.name), e.relevance.iter().copied().collect());
+        }
     }
-    params
+    maps
 }
 
 #[test]
 fn native_results_match_the_committed_snapshot() {
-    let (images, _) = common::test_split();
-    let digit = &images[..784];
-    let mut maps: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    maps.insert("input".into(), digit.iter().flat_map(|v| v.to_le_bytes()).collect());
-    for model in embedded::all().unwrap() {
-        let parametrised = model.layers().iter().filter(|l| l.bias().is_some()).count();
-        for info in METHODS {
-            let method = Method::parse(info.name, &params_for(info.name, parametrised), [0.0, 1.0]).unwrap();
-            let e = explain(model, model.batch(digit).unwrap(), &method, &Options::default()).unwrap();
-            maps.insert(format!("{}/{}", model.name(), info.name), e.relevance.iter().flat_map(|v| v.to_le_bytes()).collect());
-        }
-    }
+    let maps = compute();
     if std::env::var_os("UPDATE_FIXTURES").is_some() {
-        let views = maps.iter().map(|(k, v)| (k.clone(), TensorView::new(Dtype::F32, vec![784], v).unwrap()));
-        std::fs::write(PATH, serialize(views, None).unwrap()).unwrap();
+        let bytes: Vec<(String, Vec<u8>)> = maps.iter().map(|(k, v)| (k.clone(), f32_bytes(v))).collect();
+        let views = bytes.iter().map(|(k, v)| (k.clone(), TensorView::new(Dtype::F32, vec![v.len() / 4], v).unwrap()));
+        std::fs::write(path(), serialize(views, None).unwrap()).unwrap();
+        panic!("rewrote {}: check it (git diff --stat), then run again without UPDATE_FIXTURES", path());
     }
-    let bytes = std::fs::read(PATH).expect("tests/fixtures/native.safetensors (UPDATE_FIXTURES=1 writes it)");
+    let bytes = std::fs::read(path()).expect("tests/fixtures/native.safetensors (UPDATE_FIXTURES=1 writes it)");
     let snapshot = SafeTensors::deserialize(&bytes).unwrap();
-    assert_eq!(snapshot.len(), maps.len(), "one map per model and method");
+    assert_eq!(snapshot.len(), maps.len(), "one map per model and method, and the input");
     for (name, ours) in &maps {
-        let stored = snapshot.tensor(name).unwrap_or_else(|_| panic!("{name} missing from the snapshot"));
-        let (a, b) = (floats(ours), floats(stored.data()));
-        let scale = b.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12);
-        let worst = a.iter().zip(&b).fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
+        let stored = floats(snapshot.tensor(name).unwrap_or_else(|_| panic!("{name} missing from the snapshot")).data());
+        let scale = max_abs(stored.iter().copied()).max(1e-12);
+        let worst = max_diff(ours, &stored);
         assert!(worst <= 1e-5 * scale, "{name}: {worst} (scale {scale}); UPDATE_FIXTURES=1 after an intended change");
     }
-}
-
-fn floats(bytes: &[u8]) -> Vec<f32> {
-    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
 }

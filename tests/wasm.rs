@@ -1,17 +1,23 @@
-//! The browser module (the JavaScript API in src/wasm.rs, compiled to wasm) gives the
-//! same relevance as the native build for every method on every model, and turns
-//! bad arguments into JavaScript errors. Runs in Node through wasm-bindgen-test:
-//! `cargo test --release --target wasm32-unknown-unknown --test wasm`.
+//! The browser module (the JavaScript API of src/wasm.rs, compiled to wasm) gives
+//! Zennit's relevance and the native build's, returns plain objects with what the
+//! types promise, and turns bad arguments into JavaScript errors that name them.
+//! Runs in Node: `cargo test --release --target wasm32-unknown-unknown --test wasm`.
 #![cfg(target_arch = "wasm32")]
+
+use std::collections::BTreeMap;
 
 use js_sys::{Array, Float32Array, Object, Reflect};
 use lrp::lrp::METHODS;
 use lrp::{embedded, wasm};
 use safetensors::SafeTensors;
+use serde::Deserialize;
+use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const NATIVE: &[u8] = include_bytes!("fixtures/native.safetensors");
+const ZENNIT_CNN: &[u8] = include_bytes!("fixtures/lrp/cnn.safetensors");
+const CASES: &str = include_str!("fixtures/lrp/cases.json");
 
 fn floats(bytes: &[u8]) -> Vec<f32> {
     bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
@@ -21,7 +27,11 @@ fn get(object: &JsValue, key: &str) -> JsValue {
     Reflect::get(object, &key.into()).unwrap()
 }
 
-fn params(entries: &[(&str, JsValue)]) -> JsValue {
+fn number(object: &JsValue, key: &str) -> f64 {
+    get(object, key).as_f64().unwrap_or_else(|| panic!("{key} is a number"))
+}
+
+fn object(entries: &[(&str, JsValue)]) -> JsValue {
     let object = Object::new();
     for (k, v) in entries {
         Reflect::set(&object, &(*k).into(), v).unwrap();
@@ -29,10 +39,70 @@ fn params(entries: &[(&str, JsValue)]) -> JsValue {
     object.into()
 }
 
+fn strings(values: &[&str]) -> JsValue {
+    values.iter().map(|v| JsValue::from(*v)).collect::<Array>().into()
+}
+
 fn message(error: wasm_bindgen::JsError) -> String {
     let value: JsValue = error.into();
     assert!(value.is_instance_of::<js_sys::Error>(), "a JavaScript Error");
     get(&value, "message").as_string().unwrap()
+}
+
+fn relative_difference(ours: &[f32], expected: &[f32]) -> f32 {
+    let scale = expected.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12);
+    ours.iter().zip(expected).fold(0.0f32, |m, (a, b)| m.max((a - b).abs())) / scale
+}
+
+#[wasm_bindgen_test]
+fn wasm_explanations_equal_zennits() {
+    #[derive(Deserialize)]
+    struct Case {
+        id: String,
+        method: String,
+        params: BTreeMap<String, f64>,
+        target: String,
+        output: String,
+        zero_bias: bool,
+    }
+    let cases: Value = serde_json::from_str(CASES).unwrap();
+    let list: Vec<Case> = serde_json::from_value(cases["cases"].clone()).unwrap();
+    let zennit = SafeTensors::deserialize(ZENNIT_CNN).unwrap();
+    let inputs = floats(zennit.tensor("inputs").unwrap().data());
+    let mut checked = 0;
+    for case in list.iter().filter(|c| c.method != "smoothgrad" && c.id != "lrp-0-zero-bias") {
+        let targets: Vec<i64> =
+            zennit.tensor(&format!("targets/{}", case.target)).unwrap().data().chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).collect();
+        let expected = floats(zennit.tensor(&case.id).unwrap().data());
+        for n in [0, 5] {
+            let mut entries: Vec<(&str, JsValue)> = vec![
+                ("model", "cnn".into()),
+                ("target", JsValue::from(targets[n] as f64)),
+                ("output", case.output.as_str().into()),
+                ("zeroBias", case.zero_bias.into()),
+            ];
+            let mut numbers: Vec<(String, f64)> = case.params.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            let mut layers = vec![];
+            if case.method == "custom" {
+                for layer in cases["custom_layers"]["cnn"].as_array().unwrap() {
+                    layers.push(layer["rule"].as_str().unwrap().to_string());
+                    numbers.extend(layer.as_object().unwrap().iter().filter(|(k, _)| *k != "rule").map(|(k, v)| (k.clone(), v.as_f64().unwrap())));
+                }
+                let names: Vec<&str> = layers.iter().map(String::as_str).collect();
+                entries.push(("layers", strings(&names)));
+            }
+            for (k, v) in &numbers {
+                entries.push((k.as_str(), (*v).into()));
+            }
+            let pixels: JsValue = Float32Array::from(&inputs[n * 784..(n + 1) * 784]).into();
+            let result = wasm::explain(pixels, case.method.as_str().into(), Some(object(&entries))).unwrap();
+            let ours = Float32Array::from(get(&result, "relevance")).to_vec();
+            let difference = relative_difference(&ours, &expected[n * 784..(n + 1) * 784]);
+            assert!(difference <= 1e-5, "{} digit {n}: {difference:e} relative to Zennit", case.id);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2 * 24, "{checked}");
 }
 
 #[wasm_bindgen_test]
@@ -44,41 +114,62 @@ fn wasm_explanations_equal_the_native_ones() {
         for info in METHODS {
             let mut entries = vec![("model", JsValue::from(model.name()))];
             if info.name == "custom" {
-                let layers: Array = (0..parametrised).map(|i| JsValue::from(if i == 0 { "z-box" } else { "epsilon" })).collect();
-                entries.push(("layers", layers.into()));
+                let layers: Vec<&str> = (0..parametrised).map(|i| if i == 0 { "z-box" } else { "epsilon" }).collect();
+                entries.push(("layers", strings(&layers)));
             }
-            let result = wasm::explain(pixels.clone(), info.name.into(), params(&entries)).unwrap();
+            let result = wasm::explain(pixels.clone(), info.name.into(), Some(object(&entries))).unwrap();
             let ours = Float32Array::from(get(&result, "relevance")).to_vec();
             let expected = floats(native.tensor(&format!("{}/{}", model.name(), info.name)).unwrap().data());
-            let scale = expected.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12);
-            let worst = ours.iter().zip(&expected).fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
-            assert!(worst <= 1e-5 * scale, "{} {}: wasm differs from native by {worst} (scale {scale})", model.name(), info.name);
-            assert_eq!(get(&result, "prediction").as_f64(), Some(7.0), "test digit 0 is a 7");
+            let difference = relative_difference(&ours, &expected);
+            assert!(difference <= 1e-5, "{} {}: wasm differs from native by {difference:e}", model.name(), info.name);
         }
     }
 }
 
 #[wasm_bindgen_test]
-fn the_result_carries_scores_layers_and_books() {
+fn the_result_carries_what_its_types_promise() {
     let native = SafeTensors::deserialize(NATIVE).unwrap();
-    let pixels: JsValue = Float32Array::from(floats(native.tensor("input").unwrap().data()).as_slice()).into();
-    let result = wasm::explain(pixels, "epsilon".into(), params(&[("model", "cnn".into()), ("epsilon", 0.1.into())])).unwrap();
+    let digit = floats(native.tensor("input").unwrap().data());
+    let pixels: JsValue = digit.iter().map(|&v| JsValue::from(v)).collect::<Array>().into(); // a plain array works too
+    let params = object(&[("model", "cnn".into()), ("epsilon", 0.1.into()), ("target", 3.into())]);
+    let result = wasm::explain(pixels, "epsilon".into(), Some(params)).unwrap();
+    let logits = Float32Array::from(get(&result, "logits")).to_vec();
     let probabilities = Float32Array::from(get(&result, "probabilities")).to_vec();
-    assert_eq!(probabilities.len(), 10);
-    assert!((probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-5);
-    let confidence = get(&result, "confidence").as_f64().unwrap();
-    assert!(confidence > 0.0 && confidence <= 1.0);
+    // Softmax of the logits, and the prediction is their arg-max (test digit 0 is a 7).
+    let top = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let total: f32 = logits.iter().map(|l| (l - top).exp()).sum();
+    for (p, l) in probabilities.iter().zip(&logits) {
+        assert!((p - (l - top).exp() / total).abs() < 1e-6);
+    }
+    assert_eq!(number(&result, "prediction"), 7.0);
+    assert_eq!(logits.iter().position(|&l| l == top), Some(7));
+    assert_eq!(number(&result, "target"), 3.0);
+    // Score mode: the output relevance is the target's score, on the target alone.
+    let output = Float32Array::from(get(&result, "outputRelevance")).to_vec();
+    assert_eq!(output.iter().enumerate().filter(|(_, &v)| v != 0.0).map(|(k, &v)| (k, v)).collect::<Vec<_>>(), vec![(3, logits[3])]);
+    let model = embedded::get("cnn").unwrap();
     let layers = Array::from(&get(&result, "layers"));
-    assert_eq!(layers.length(), 10);
-    let first = layers.get(0);
-    assert_eq!(get(&first, "rule").as_string().as_deref(), Some("epsilon(0.1)"));
-    let shape: Vec<f64> = Array::from(&get(&first, "shape")).iter().map(|v| v.as_f64().unwrap()).collect();
-    assert_eq!(shape, vec![1.0, 28.0, 28.0]);
-    let books = get(&first, "books");
-    let (entering, leaving) = (get(&books, "entering").as_f64().unwrap(), get(&books, "leaving").as_f64().unwrap());
-    assert!(leaving <= entering + 1e-3);
-    let sum = get(&result, "relevanceSum").as_f64().unwrap();
-    assert!((sum - get(&first, "sum").as_f64().unwrap()).abs() < 1e-4);
+    assert_eq!(layers.length() as usize, model.layers().len());
+    for (i, layer) in layers.iter().enumerate() {
+        assert_eq!(number(&layer, "index") as usize, i);
+        assert_eq!(get(&layer, "kind").as_string().unwrap(), model.layers()[i].kind());
+        let shape: Vec<usize> = Array::from(&get(&layer, "shape")).iter().map(|v| v.as_f64().unwrap() as usize).collect();
+        assert_eq!(shape, model.shapes()[i]);
+        assert_eq!(Float32Array::from(get(&layer, "relevance")).length() as usize, shape.iter().product::<usize>());
+        let rule = get(&layer, "rule");
+        assert_eq!(rule.as_string().is_some(), model.layers()[i].bias().is_some(), "layer {i}: {rule:?}");
+        assert!(rule.is_null() || rule.as_string() == Some("epsilon(0.1)".into()));
+        let books = get(&layer, "books");
+        let parts = ["leaving", "bias", "stabilizer", "gated"].iter().map(|k| number(&books, k)).sum::<f64>();
+        assert!((number(&books, "entering") - parts).abs() < 1e-4 * number(&books, "entering").abs().max(1.0));
+    }
+    // The top layer receives the output relevance; layer 0's relevance is the explanation.
+    assert!((number(&get(&layers.get(9), "books"), "entering") - logits[3] as f64).abs() < 1e-5);
+    let relevance = Float32Array::from(get(&result, "relevance")).to_vec();
+    assert_eq!(relevance, Float32Array::from(get(&layers.get(0), "relevance")).to_vec());
+    // Baselines that sample have no per-layer view.
+    let occlusion = wasm::explain(Float32Array::from(digit.as_slice()).into(), "occlusion".into(), None).unwrap();
+    assert_eq!(Array::from(&get(&occlusion, "layers")).length(), 0);
 }
 
 #[wasm_bindgen_test]
@@ -91,42 +182,67 @@ fn bad_arguments_throw_errors_that_name_them_and_the_module_keeps_working() {
     (0..784).for_each(|i| {
         over.push(&JsValue::from(if i == 9 { 1.5 } else { 0.0 }));
     });
-    let none = JsValue::UNDEFINED;
-    let cases: Vec<(JsValue, JsValue, JsValue, &str)> = vec![
-        (short, "epsilon".into(), none.clone(), "pixels: expected 784 values, got 783"),
-        (nan.into(), "epsilon".into(), none.clone(), "pixels[3]"),
-        (over.into(), "epsilon".into(), none.clone(), "pixels[9]: expected a number from 0 to 1, got 1.5"),
-        ("digits".into(), "epsilon".into(), none.clone(), "pixels: expected a Float32Array"),
-        (good.clone(), "lrp-9".into(), none.clone(), "unknown method `lrp-9`"),
-        (good.clone(), 7.into(), none.clone(), "rule: expected a method name"),
-        (good.clone(), "epsilon".into(), params(&[("epsilon", (-1.0).into())]), "epsilon: expected a number from 0"),
-        (good.clone(), "epsilon".into(), params(&[("epsilon", "big".into())]), "params.epsilon: expected a number"),
-        (good.clone(), "epsilon".into(), params(&[("model", "resnet".into())]), "unknown model `resnet`"),
-        (good.clone(), "epsilon".into(), params(&[("target", 12.into())]), "target: expected a class from 0 to 9, got 12"),
-        (good.clone(), "epsilon".into(), params(&[("target", "best".into())]), "target: expected `predicted`"),
-        (good.clone(), "epsilon".into(), params(&[("output", "all".into())]), "output: expected `score` or `one-hot`"),
-        (good.clone(), "epsilon".into(), params(&[("zeroBias", 1.into())]), "params.zeroBias: expected true or false"),
-        (good.clone(), "custom".into(), params(&[("layers", "epsilon".into())]), "params.layers: expected an array"),
-        (good.clone(), "epsilon".into(), "cnn".into(), "params: expected an object"),
+    let eps = |v: JsValue| Some(object(&[("epsilon", v)]));
+    let with = |k: &str, v: JsValue| Some(object(&[(k, v)]));
+    let cases: Vec<(JsValue, JsValue, Option<JsValue>, &str)> = vec![
+        (short, "epsilon".into(), None, "pixels: expected 784 values, got 783"),
+        (nan.into(), "epsilon".into(), None, "pixels[3]: expected a number from 0 to 1, got NaN"),
+        (over.into(), "epsilon".into(), None, "pixels[9]: expected a number from 0 to 1, got 1.5"),
+        ("digits".into(), "epsilon".into(), None, "pixels: expected a Float32Array"),
+        (js_sys::Uint8Array::new_with_length(784).into(), "epsilon".into(), None, "pixels: expected a Float32Array"),
+        (good.clone(), "lrp-9".into(), None, "unknown method `lrp-9`"),
+        (good.clone(), 7.into(), None, "method: expected a method name"),
+        (good.clone(), "epsilon".into(), eps((-1.0).into()), "epsilon: expected a number from 0"),
+        (good.clone(), "epsilon".into(), eps("big".into()), "params.epsilon: expected a number"),
+        (good.clone(), "epsilon".into(), with("gamma", 1.into()), "gamma: `epsilon` takes no such parameter"),
+        (good.clone(), "epsilon".into(), with("sigma", 1.into()), "params.sigma: unknown"),
+        (good.clone(), "epsilon".into(), with("model", "resnet".into()), "unknown model `resnet`"),
+        (good.clone(), "epsilon".into(), with("model", 3.into()), "params.model"),
+        (good.clone(), "epsilon".into(), with("target", 12.into()), "target: expected a class from 0 to 9, got 12"),
+        (good.clone(), "epsilon".into(), with("target", (-1).into()), "params.target"),
+        (good.clone(), "epsilon".into(), with("target", "best".into()), "params.target"),
+        (good.clone(), "epsilon".into(), with("output", "all".into()), "params.output"),
+        (good.clone(), "epsilon".into(), with("zeroBias", 1.into()), "params.zeroBias"),
+        (good.clone(), "custom".into(), with("layers", "epsilon".into()), "params.layers"),
+        (good.clone(), "custom".into(), with("layers", strings(&["epsilon", "magic", "epsilon", "epsilon"])), "layers[1]: unknown rule `magic`"),
+        (good.clone(), "occlusion".into(), with("window", 29.into()), "window: expected a whole number from 1 to 28"),
+        (good.clone(), "epsilon".into(), Some("cnn".into()), "params: expected an object"),
     ];
     for (pixels, rule, p, expected) in cases {
         let error = message(wasm::explain(pixels, rule, p).unwrap_err());
         assert!(error.contains(expected), "{error:?} should contain {expected:?}");
         // ...and the module still works.
-        let ok = wasm::explain(good.clone(), "epsilon".into(), JsValue::UNDEFINED).unwrap();
+        let ok = wasm::explain(good.clone(), "epsilon".into(), None).unwrap();
         assert_eq!(Float32Array::from(get(&ok, "relevance")).length(), 784);
     }
     assert!(message(wasm::classify(Float32Array::new_with_length(5).into(), None).unwrap_err()).contains("784"));
+    assert!(message(wasm::classify(good.clone(), Some(3.into())).unwrap_err()).contains("model: expected a model name"));
+    assert!(message(wasm::methods(Some(JsValue::TRUE)).unwrap_err()).contains("model"));
 }
 
 #[wasm_bindgen_test]
-fn the_catalogues_list_models_and_methods() {
+fn the_catalogues_list_models_and_methods_as_plain_objects() {
     let models = Array::from(&wasm::models().unwrap());
     assert_eq!(models.length(), 3);
-    let methods = Array::from(&wasm::methods().unwrap());
+    let card = get(&get(&models.get(2), "card"), "training");
+    assert!(!card.is_instance_of::<js_sys::Map>(), "a plain object, not a Map");
+    assert_eq!(Object::get_prototype_of(&card), Object::get_prototype_of(&Object::new()));
+    assert!(get(&card, "optimizer").as_string().is_some());
+    let methods = Array::from(&wasm::methods(Some("mlp-wide".into())).unwrap());
     assert_eq!(methods.length() as usize, METHODS.len());
-    let epsilon = methods.iter().find(|m| get(m, "name").as_string().as_deref() == Some("epsilon")).unwrap();
-    let param = Array::from(&get(&epsilon, "params")).get(0);
-    assert_eq!(get(&param, "default").as_f64(), Some(0.25));
-    assert_eq!(get(&get(&models.get(2), "card"), "test_correct").as_f64(), Some(embedded::get("cnn").unwrap().card().test_correct as f64));
+    let find = |name: &str| methods.iter().find(|m| get(m, "name").as_string().as_deref() == Some(name)).unwrap();
+    let param = Array::from(&get(&find("epsilon"), "params")).get(0);
+    assert_eq!(number(&param, "default"), 0.25);
+    // Montavon's assignment on the MLP, one entry per layer.
+    let rules = Array::from(&get(&find("montavon"), "layerRules"));
+    let labels: Vec<Option<String>> = rules.iter().map(|r| if r.is_null() { None } else { get(&r, "label").as_string() }).collect();
+    let e = Some("epsilon(0.25)".to_string());
+    assert_eq!(labels, vec![None, Some("z-box(0, 1)".into()), None, e, None, Some("lrp-0".into())]);
+    assert_eq!(number(&get(&rules.get(1), "params"), "high"), 1.0);
+    let window = Array::from(&get(&find("occlusion"), "params")).get(0);
+    assert_eq!(number(&window, "max"), 28.0);
+    assert!(get(&find("gradient"), "layerRules").is_null());
+    let constraint = Array::from(&get(&find("alpha-beta"), "constraints")).get(0);
+    assert_eq!(get(&constraint, "kind").as_string().unwrap(), "difference");
+    assert_eq!(number(&get(&models.get(2), "card"), "test_correct"), embedded::get("cnn").unwrap().card().test_correct as f64);
 }

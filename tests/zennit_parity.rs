@@ -1,12 +1,17 @@
-//! Every rule, composite and baseline matches Zennit 0.5.1 on the shipped weights:
-//! max |ours − Zennit| ≤ 1e-5 × max |Zennit| for each relevance map. The fixtures
-//! are written by reference/zennit_fixtures.py (float64 Zennit, stored float32).
-#![cfg(not(target_arch = "wasm32"))] // native: reads files, runs the CLI
+//! Every rule, composite and baseline matches Zennit 0.5.1: max |ours − Zennit| ≤ 1e-5 ×
+//! max |Zennit| for each relevance map, on the three shipped models and on two small
+//! test models with what they lack (average pooling, padding, stride, non-square
+//! kernels, padded max-pooling). The fixtures are written by reference/zennit_fixtures.py
+//! (float64 Zennit, stored float32).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
 
 use std::collections::BTreeMap;
 
+use common::{tensor, test_model, ROOT};
 use lrp::lrp::baseline::smoothgrad_with_noise;
-use lrp::{embedded, explain, Method, Options, OutputRelevance, Params, Target};
+use lrp::{embedded, explain, Method, Model, Options, OutputRelevance, Params, Target};
 use ndarray::{ArrayD, Axis, IxDyn};
 use safetensors::SafeTensors;
 use serde::Deserialize;
@@ -16,6 +21,7 @@ use serde_json::Value;
 struct Cases {
     cases: Vec<Case>,
     custom_layers: BTreeMap<String, Vec<BTreeMap<String, Value>>>,
+    test_models: BTreeMap<String, Value>,
 }
 
 #[derive(Deserialize)]
@@ -40,65 +46,67 @@ fn tolerance(case: &str) -> f32 {
     }
 }
 
-fn tensor(file: &SafeTensors, name: &str) -> ArrayD<f32> {
-    let view = file.tensor(name).unwrap_or_else(|_| panic!("fixture tensor {name}"));
-    let values: Vec<f32> = match view.dtype() {
-        safetensors::Dtype::F32 => view.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect(),
-        safetensors::Dtype::I64 => {
-            view.data().chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap()) as f32).collect()
-        }
-        other => panic!("unexpected dtype {other:?}"),
-    };
-    ArrayD::from_shape_vec(IxDyn(view.shape()), values).unwrap()
-}
-
 fn params(case: &Case, model: &str, cases: &Cases) -> Params {
-    let mut params = Params { numbers: case.params.clone(), layers: vec![] };
+    let mut params = Params::default();
+    for (name, value) in &case.params {
+        // SmoothGrad's draws come from the fixture, not from `samples`.
+        if !(case.method == "smoothgrad" && name == "samples") {
+            params.values.set(name, *value).unwrap();
+        }
+    }
     if case.method == "custom" {
         for layer in &cases.custom_layers[model] {
             params.layers.push(layer["rule"].as_str().unwrap().to_string());
             for (name, value) in layer.iter().filter(|(k, _)| *k != "rule") {
-                params.numbers.insert(name.clone(), value.as_f64().unwrap());
+                params.values.set(name, value.as_f64().unwrap()).unwrap();
             }
         }
     }
-    if case.method == "smoothgrad" {
-        params.numbers.remove("samples"); // the draws come from the fixture
-    }
     params
+}
+
+/// Our relevance for one input of the fixture.
+fn ours(model: &Model, case: &Case, method: &Method, x: ArrayD<f32>, options: &Options, file: &SafeTensors, n: usize) -> ArrayD<f32> {
+    if case.method != "smoothgrad" {
+        return explain(model, x, method, options).unwrap().relevance;
+    }
+    let shape: Vec<usize> = x.shape().to_vec();
+    let draws: Vec<ArrayD<f32>> = tensor(file, "smoothgrad/noise")
+        .axis_iter(Axis(0))
+        .map(|d| d.index_axis(Axis(0), n).to_owned().into_shape_with_order(IxDyn(&shape)).unwrap())
+        .collect();
+    let gradient = Method::parse("gradient", &Params::default(), model).unwrap();
+    let explained = explain(model, x.clone(), &gradient, options).unwrap();
+    smoothgrad_with_noise(model, &x, &explained.output_relevance, case.params["noise"] as f32, &draws).unwrap()
 }
 
 #[test]
 fn every_method_matches_zennit() {
     let cases: Cases = serde_json::from_str(include_str!("fixtures/lrp/cases.json")).unwrap();
+    let mut models: Vec<Model> = embedded::all().unwrap().to_vec();
+    models.extend(cases.test_models.keys().map(|name| test_model(name)));
     let mut failures = vec![];
     let mut checked = 0;
     let mut worst_relative = BTreeMap::new();
-    for model in embedded::all().unwrap() {
-        let path = format!("{}/tests/fixtures/lrp/{}.safetensors", env!("CARGO_MANIFEST_DIR"), model.name());
-        let bytes = std::fs::read(path).unwrap();
+    for model in &models {
+        let bytes = std::fs::read(format!("{ROOT}/tests/fixtures/lrp/{}.safetensors", model.name())).unwrap();
         let file = SafeTensors::deserialize(&bytes).unwrap();
-        let inputs = tensor(&file, "inputs").into_shape_with_order(IxDyn(&[8, 1, 28, 28])).unwrap();
+        let inputs = tensor(&file, "inputs");
+        let count = inputs.shape()[0];
+        let mut shape = vec![count];
+        shape.extend(&model.spec().input_shape);
+        let inputs = inputs.into_shape_with_order(IxDyn(&shape)).unwrap();
         for case in &cases.cases {
             let expected = tensor(&file, &case.id);
-            let method = Method::parse(&case.method, &params(case, model.name(), &cases), [0.0, 1.0]).unwrap();
+            let method = Method::parse(&case.method, &params(case, model.name(), &cases), model).unwrap();
             let output = if case.output == "score" { OutputRelevance::Score } else { OutputRelevance::OneHot };
             let targets = tensor(&file, &format!("targets/{}", case.target));
             for (n, (image, zennit)) in inputs.axis_iter(Axis(0)).zip(expected.axis_iter(Axis(0))).enumerate() {
                 let x = image.to_owned().insert_axis(Axis(0));
                 let options = Options { target: Target::Class(targets[n] as usize), output, zero_bias: case.zero_bias };
-                let ours = if case.method == "smoothgrad" {
-                    let draws: Vec<ArrayD<f32>> = tensor(&file, "smoothgrad/noise")
-                        .axis_iter(Axis(0))
-                        .map(|d| d.index_axis(Axis(0), n).to_owned().into_shape_with_order(IxDyn(&[1, 1, 28, 28])).unwrap())
-                        .collect();
-                    let explained = explain(model, x.clone(), &Method::parse("gradient", &Params::default(), [0.0, 1.0]).unwrap(), &options).unwrap();
-                    smoothgrad_with_noise(model, &x, &explained.output_relevance, case.params["noise"] as f32, &draws).unwrap()
-                } else {
-                    explain(model, x, &method, &options).unwrap().relevance
-                };
+                let ours = ours(model, case, &method, x, &options, &file, n);
                 // Zennit divides 0 by 0 where a bias-free pre-activation is exactly 0 (LRP-0
-                // with zeroed biases on the CNN); we pass nothing there. Compare the rest.
+                // with zeroed biases); we pass nothing there. Compare the rest.
                 let finite: Vec<(f32, f32)> =
                     zennit.iter().zip(ours.iter()).filter(|(z, _)| z.is_finite()).map(|(z, o)| (*z, *o)).collect();
                 let scale = finite.iter().map(|(z, _)| z.abs()).fold(0.0f32, f32::max);
@@ -121,6 +129,7 @@ fn every_method_matches_zennit() {
     for (case, relative) in &worst_relative {
         println!("{case:<28} worst relative difference to Zennit {relative:.2e}");
     }
-    assert!(checked >= 3 * 26 * 8, "checked {checked} maps");
+    assert_eq!(cases.cases.len(), 26);
+    assert!(checked >= 26 * (3 * 8 + 2 * 4), "checked {checked} maps");
     assert!(failures.is_empty(), "{} of {checked} maps differ from Zennit:\n{}", failures.len(), failures.join("\n"));
 }

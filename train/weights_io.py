@@ -3,9 +3,11 @@ the reference scripts and any PyTorch user share.
 
 The JSON lists the layers in order with their PyTorch type, constructor arguments
 and tensor names/shapes; the safetensors file holds the tensors in PyTorch layout
-(Linear [out, in], Conv2d [out, in, kh, kw]) as float16, which halves the embedded
-size. Every consumer computes in float32 from these float16 values, so the shipped
-model is exactly what is measured."""
+(Linear [out, in], Conv2d [out, in, kh, kw]). The shipped models store float16, which
+halves the embedded size; every consumer computes in float32 from these float16
+values, so the shipped model is exactly what is measured. The tensor dtype is read
+from the safetensors header (there is no "dtype" key in the JSON): test models
+(tests/fixtures/lrp/models/) store float32."""
 import json
 import pathlib
 
@@ -21,8 +23,25 @@ def _pair(v):
     return list(v) if isinstance(v, (tuple, list)) else [v, v]
 
 
+def _check_defaults(index, layer, **expected):
+    """The format has no keys for these arguments: they must have PyTorch's default values."""
+    for key, value in expected.items():
+        actual = getattr(layer, key)
+        if (_pair(actual) if isinstance(value, list) else actual) != value:
+            raise ValueError(f"layer {index}: {type(layer).__name__} {key}={actual!r} is not supported "
+                             f"(only {value!r})")
+
+
 def describe_layer(index, layer):
     kind = type(layer).__name__
+    if isinstance(layer, nn.Conv2d):
+        _check_defaults(index, layer, groups=1, dilation=[1, 1], padding_mode="zeros")
+        if isinstance(layer.padding, str):
+            raise ValueError(f"layer {index}: Conv2d padding={layer.padding!r} is not supported (use numbers)")
+    elif isinstance(layer, nn.MaxPool2d):
+        _check_defaults(index, layer, dilation=[1, 1], ceil_mode=False, return_indices=False)
+    elif isinstance(layer, nn.AvgPool2d):
+        _check_defaults(index, layer, ceil_mode=False, count_include_pad=True, divisor_override=None)
     if isinstance(layer, nn.Linear):
         spec = {"in_features": layer.in_features, "out_features": layer.out_features}
     elif isinstance(layer, nn.Conv2d):
@@ -54,20 +73,21 @@ def rebuild_layer(entry):
     return getattr(nn, kind)(**args)
 
 
-def save(name, model, card, directory=WEIGHTS):
-    """Rounds the parameters to float16, writes both files and returns the rounded model."""
+def save(name, model, card, directory=WEIGHTS, *, dtype=torch.float16, input_shape=(1, 28, 28), classes=None):
+    """Rounds the parameters to `dtype` (float16 for the shipped models, float32 for test
+    models), writes both files and returns the rounded model. `classes` defaults to the
+    ten digits "0".."9"."""
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
+    state = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()}
     save_file(state, directory / f"{name}.safetensors", metadata={"format": "pt"})
     description = {
         "format": FORMAT,
         "name": name,
-        "input_shape": [1, 28, 28],
+        "input_shape": list(input_shape),
         "input_range": [0.0, 1.0],
-        "classes": [str(d) for d in range(10)],
+        "classes": [str(d) for d in range(10)] if classes is None else [str(c) for c in classes],
         "weights": f"{name}.safetensors",
-        "dtype": "F16",
         "layers": [describe_layer(i, layer) for i, layer in enumerate(model)],
         "card": card,
     }

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use lrp::data::npy::Npy;
 use lrp::evaluation::confidence;
-use lrp::lrp::method::{Kind, METHODS};
-use lrp::{embedded, explain, Error, Method, Options, Params};
+use lrp::lrp::{catalogue, Kind, RuleInfo};
+use lrp::{embedded, explain, Error, Method, Options, OutputRelevance, Params, Target};
 use ndarray::Axis;
 use serde_json::json;
 
@@ -17,29 +17,35 @@ pub struct Request<'a> {
     pub rule: &'a str,
     pub params: &'a [String],
     pub layers: Option<&'a str>,
-    pub target: &'a str,
-    pub output: &'a str,
+    pub target: Target,
+    pub output: OutputRelevance,
     pub zero_bias: bool,
     pub invert: bool,
     pub out: Option<&'a Path>,
 }
 
-pub fn run(request: &Request) -> Result<(), Error> {
-    let model = embedded::get(request.model)?;
+/// `name=value` pairs (and comma-separated per-layer rules) as method parameters.
+pub fn params(pairs: &[String], layers: Option<&str>) -> Result<Params, Error> {
     let mut params = Params::default();
-    for pair in request.params {
+    for pair in pairs {
         let (name, value) = pair
             .split_once('=')
             .ok_or_else(|| Error::Input(format!("--param {pair}: expected name=value, e.g. epsilon=0.25")))?;
         let value: f64 = value.parse().map_err(|_| Error::Input(format!("--param {pair}: `{value}` is not a number")))?;
-        params.numbers.insert(name.to_string(), value);
+        params.values.set(name, value)?;
     }
-    if let Some(layers) = request.layers {
+    if let Some(layers) = layers {
         params.layers = layers.split(',').map(|l| l.trim().to_string()).collect();
     }
-    let method = Method::parse(request.rule, &params, model.spec().input_range)?;
-    let options = Options { target: request.target.parse()?, output: request.output.parse()?, zero_bias: request.zero_bias };
-    let images = input::read(request.input, request.invert, model.input_len())?;
+    Ok(params)
+}
+
+pub fn run(request: &Request) -> Result<(), Error> {
+    let model = embedded::get(request.model)?;
+    let params = params(request.params, request.layers)?;
+    let method = Method::parse(request.rule, &params, model)?;
+    let options = Options { target: request.target, output: request.output, zero_bias: request.zero_bias };
+    let images = input::read(request.input, request.invert, model)?;
     let explanation = explain(model, model.batch(&images.pixels)?, &method, &options)?;
 
     if let Some(path) = request.out {
@@ -52,7 +58,16 @@ pub fn run(request: &Request) -> Result<(), Error> {
             let layers: Vec<_> = explanation
                 .layers
                 .iter()
-                .map(|l| json!({ "layer": l.layer, "rule": l.rule, "sum": l.relevance.index_axis(Axis(0), n).sum(), "books": l.books[n] }))
+                .map(|l| {
+                    json!({
+                        "index": l.index,
+                        "kind": l.kind,
+                        "layer": l.description,
+                        "rule": l.rule.as_ref().map(RuleInfo::from),
+                        "sum": l.relevance.index_axis(Axis(0), n).sum(),
+                        "books": l.books[n],
+                    })
+                })
                 .collect();
             json!({
                 "prediction": explanation.predictions[n],
@@ -69,7 +84,7 @@ pub fn run(request: &Request) -> Result<(), Error> {
     let summary = json!({
         "model": model.name(),
         "method": request.rule,
-        "params": params.numbers,
+        "params": params.values,
         "layers": params.layers,
         "target": request.target,
         "output": request.output,
@@ -81,20 +96,24 @@ pub fn run(request: &Request) -> Result<(), Error> {
     Ok(())
 }
 
-/// The list of methods for `--help`, from the same catalogue the page uses.
-pub fn methods_help() -> String {
-    let mut text = String::from("Methods (--rule) and their parameters (--param name=value):\n");
+/// The list of methods for `--help`, from the registry, with the ranges that apply
+/// to the default model.
+pub fn methods_help(default_model: &str) -> String {
+    let Ok(model) = embedded::get(default_model) else {
+        return String::new();
+    };
+    let methods = catalogue(model);
+    let mut text = format!("Methods (--rule) and their parameters (--param name=value), for `{default_model}`:\n");
     for kind in [Kind::Rule, Kind::Composite, Kind::Baseline] {
         text += &format!("\n{}:\n", match kind {
             Kind::Rule => "Rules (applied to every layer with parameters)",
             Kind::Composite => "Composites (a rule per layer)",
             Kind::Baseline => "Baselines",
         });
-        for m in METHODS.iter().filter(|m| m.kind == kind) {
+        for m in methods.iter().filter(|m| m.kind == kind) {
             text += &format!("  {:<26} {}\n", m.name, m.about);
-            for p in m.params {
-                let default = if p.name == "low" || p.name == "high" { "range".to_string() } else { p.default.to_string() };
-                let setting = format!("{}={default}", p.name);
+            for p in &m.params {
+                let setting = format!("{}={}", p.name, p.default);
                 text += &format!("      {setting:<20} [{} to {}] {}\n", p.min, p.max, p.about);
             }
         }

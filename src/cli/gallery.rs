@@ -7,7 +7,7 @@ use base64::Engine;
 use lrp::data::idx::Idx;
 use lrp::{embedded, Error};
 
-use super::input::{TEST_IMAGES, TEST_LABELS};
+use lrp::data::{MNIST_TEST_IMAGES as TEST_IMAGES, MNIST_TEST_LABELS as TEST_LABELS};
 
 pub fn write_gallery(count: usize, misclassified: usize, out: &Path) -> Result<(), Error> {
     let images = Idx::open(TEST_IMAGES)?;

@@ -3,11 +3,8 @@
 
 use std::path::Path;
 
-use lrp::data::{idx::Idx, npy::Npy};
-use lrp::Error;
-
-pub const TEST_IMAGES: &str = "data/mnist/t10k-images-idx3-ubyte.gz";
-pub const TEST_LABELS: &str = "data/mnist/t10k-labels-idx1-ubyte.gz";
+use lrp::data::{idx::Idx, npy::Npy, png, MNIST_TEST_IMAGES, MNIST_TEST_LABELS};
+use lrp::{Error, Model};
 
 /// Pixels of one or more images, one after another, and the labels when known.
 pub struct Images {
@@ -16,75 +13,69 @@ pub struct Images {
     pub labels: Option<Vec<u8>>,
 }
 
-pub fn read(input: &str, invert: bool, input_len: usize) -> Result<Images, Error> {
+/// Reads `input` for `model`; the values are checked when the model batches them.
+pub fn read(input: &str, invert: bool, model: &Model) -> Result<Images, Error> {
+    let input_len = model.input_len();
     let (pixels, labels) = match input.strip_prefix("test:") {
         Some(index) => test_digit(index)?,
         None => {
             let path = Path::new(input);
+            let bytes = std::fs::read(path).map_err(|e| Error::Input(format!("{input}: {e}")))?;
             let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
             let pixels = match extension.as_str() {
-                "png" => read_png(path)?,
-                "npy" => read_npy(path, input_len)?,
-                _ => Idx::open(path)?.to_unit_f32(),
-            };
+                "png" => read_png(&bytes, model),
+                "npy" => read_npy(&bytes, input_len),
+                _ => Idx::from_file_bytes(&bytes).map(|idx| idx.to_unit_f32()),
+            }
+            .map_err(|e| Error::Input(format!("{input}: {e}")))?;
             (pixels, None)
         }
     };
     if pixels.is_empty() || pixels.len() % input_len != 0 {
         return Err(Error::Input(format!("{input}: {} values is not a whole number of {input_len}-value images", pixels.len())));
     }
-    let pixels = if invert { pixels.iter().map(|v| 1.0 - v).collect() } else { pixels };
+    let pixels = if invert {
+        let [low, high] = model.spec().input_range;
+        pixels.iter().map(|v| low + high - v).collect()
+    } else {
+        pixels
+    };
     Ok(Images { count: pixels.len() / input_len, pixels, labels })
 }
 
 fn test_digit(index: &str) -> Result<(Vec<f32>, Option<Vec<u8>>), Error> {
-    let images = Idx::open(TEST_IMAGES)?;
+    let images = Idx::open(MNIST_TEST_IMAGES)?;
     let i: usize = index
         .parse()
         .ok()
         .filter(|&i| i < images.len())
         .ok_or_else(|| Error::Input(format!("test:{index}: expected an index from 0 to {}", images.len() - 1)))?;
     let item = images.item_len();
-    let label = Idx::open(TEST_LABELS)?.data[i];
+    let label = Idx::open(MNIST_TEST_LABELS)?.data[i];
     Ok((images.data[i * item..(i + 1) * item].iter().map(|&v| v as f32 / 255.0).collect(), Some(vec![label])))
 }
 
-/// A float32 array of N×784, N×28×28, N×1×28×28 or a single image.
-fn read_npy(path: &Path, input_len: usize) -> Result<Vec<f32>, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
-    let npy = Npy::parse(&bytes).map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
+/// A float array of N inputs (N×784, N×28×28, N×1×28×28) or a single one.
+fn read_npy(bytes: &[u8], input_len: usize) -> Result<Vec<f32>, Error> {
+    let npy = Npy::parse(bytes)?;
     let per_item: usize = npy.shape.iter().skip(1).product();
     let single: usize = npy.shape.iter().product();
     if per_item != input_len && single != input_len {
-        return Err(Error::Input(format!(
-            "{}: shape {:?}; expected N×{input_len}, N×28×28 or N×1×28×28",
-            path.display(),
-            npy.shape
-        )));
+        return Err(Error::Input(format!("shape {:?}; expected N×{input_len}, N×28×28 or N×1×28×28", npy.shape)));
     }
     Ok(npy.data)
 }
 
-/// A 28×28 PNG as grey levels in [0, 1] (colour is averaged, alpha composited on black).
-fn read_png(path: &Path) -> Result<Vec<f32>, Error> {
-    let fail = |e: String| Error::Input(format!("{}: {e}", path.display()));
-    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
-    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().map_err(|e| fail(e.to_string()))?;
-    let mut buffer = vec![0; reader.output_buffer_size().ok_or_else(|| fail("image too large".into()))?];
-    let info = reader.next_frame(&mut buffer).map_err(|e| fail(e.to_string()))?;
-    if (info.width, info.height) != (28, 28) {
-        return Err(fail(format!("image is {}×{}, expected 28×28", info.width, info.height)));
+/// A PNG of the model's input size, as grey levels.
+fn read_png(bytes: &[u8], model: &Model) -> Result<Vec<f32>, Error> {
+    let shape = &model.spec().input_shape;
+    let (height, width) = match shape.as_slice() {
+        [1, h, w] | [h, w] => (*h, *w),
+        _ => return Err(Error::Input(format!("a PNG cannot be an input of shape {shape:?}"))),
+    };
+    let image = png::decode(bytes, height * width)?;
+    if (image.width, image.height) != (width, height) {
+        return Err(Error::Input(format!("image is {}×{}, expected {width}×{height}", image.width, image.height)));
     }
-    let channels = info.color_type.samples();
-    let has_alpha = matches!(info.color_type, png::ColorType::GrayscaleAlpha | png::ColorType::Rgba);
-    let colours = if has_alpha { channels - 1 } else { channels };
-    Ok(buffer[..info.buffer_size()]
-        .chunks_exact(channels)
-        .map(|px| {
-            let grey = px[..colours].iter().map(|&v| v as f32).sum::<f32>() / (colours as f32 * 255.0);
-            if has_alpha { grey * px[colours] as f32 / 255.0 } else { grey }
-        })
-        .collect())
+    Ok(image.pixels)
 }

@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use lrp::{OutputRelevance, Target};
+
+const DEFAULT_MODEL: &str = "cnn";
 
 #[derive(Parser)]
 #[command(name = "lrp", version, about = "Explain MNIST classifiers with Layer-wise Relevance Propagation")]
@@ -47,7 +50,7 @@ enum Command {
     Explain {
         /// The image(s): a .npy of N×784 or N×28×28 float32, a 28×28 PNG, an IDX file, or `test:N`.
         input: String,
-        #[arg(long, default_value = "cnn")]
+        #[arg(long, default_value = DEFAULT_MODEL)]
         model: String,
         /// A rule, composite or baseline (listed below).
         #[arg(long, default_value = "epsilon")]
@@ -60,10 +63,10 @@ enum Command {
         layers: Option<String>,
         /// `predicted`, or the class to explain.
         #[arg(long, default_value = "predicted")]
-        target: String,
-        /// Output relevance: `score` (the target's score) or `one-hot` (1, as Zennit).
-        #[arg(long, default_value = "score")]
-        output: String,
+        target: Target,
+        /// Output relevance: the target's score, or 1 (Zennit's one-hot).
+        #[arg(long, value_enum, default_value_t = OutputRelevance::Score)]
+        output: OutputRelevance,
         /// Drop the biases from the LRP rules.
         #[arg(long)]
         zero_bias: bool,
@@ -83,13 +86,13 @@ enum Command {
         /// How many of them are misclassified by at least one model.
         #[arg(long, default_value_t = 12)]
         misclassified: usize,
-        #[arg(long, default_value = "www/gallery.js")]
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/www/gallery.js"))]
         out: PathBuf,
     },
 }
 
 pub fn main() -> ExitCode {
-    let command = Cli::command().mut_subcommand("explain", |c| c.after_help(explain::methods_help()));
+    let command = Cli::command().mut_subcommand("explain", |c| c.after_help(explain::methods_help(DEFAULT_MODEL)));
     let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Models { json } => models::list(json),
@@ -103,8 +106,8 @@ pub fn main() -> ExitCode {
                 rule: &rule,
                 params: &params,
                 layers: layers.as_deref(),
-                target: &target,
-                output: &output,
+                target,
+                output,
                 zero_bias,
                 invert,
                 out: out.as_deref(),

@@ -34,7 +34,7 @@ pub fn list(json: bool) -> Result<(), Error> {
 
 pub fn classify(input: &str, model: &str, labels: Option<&Path>, invert: bool, quiet: bool) -> Result<(), Error> {
     let models: Vec<&Model> = if model == "all" { embedded::all()?.iter().collect() } else { vec![embedded::get(model)?] };
-    let images = input::read(input, invert, models[0].input_len())?;
+    let images = input::read(input, invert, models[0])?;
     let labels = match labels {
         Some(path) => {
             let idx = Idx::open(path)?;

@@ -56,23 +56,37 @@ impl Idx {
         self.data.iter().map(|&v| v as f32 / 255.0).collect()
     }
 
-    /// Reads an IDX file from disk, gunzipping it when it starts with the gzip magic.
+    /// Parses the bytes of an IDX file, gunzipping them first when they start with the
+    /// gzip magic (at most [`MAX_BYTES`] unpacked: MNIST's training images are 47 MB).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_file_bytes(bytes: &[u8]) -> Result<Idx> {
+        use std::io::Read;
+        if !bytes.starts_with(&[0x1f, 0x8b]) {
+            return Idx::parse(bytes);
+        }
+        let mut out = Vec::new();
+        let mut unpacked = flate2::read::GzDecoder::new(bytes).take(MAX_BYTES as u64 + 1);
+        unpacked.read_to_end(&mut out).map_err(|e| Error::Data(format!("gzip: {e}")))?;
+        if out.len() > MAX_BYTES {
+            return Err(Error::Data(format!("gzip: unpacks to more than {MAX_BYTES} bytes")));
+        }
+        Idx::parse(&out)
+    }
+
+    /// Reads an IDX file (gzipped or not) from disk.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Idx> {
-        use std::io::Read;
         let path = path.as_ref();
-        let fail = |e: std::io::Error| Error::Data(format!("{}: {e}", path.display()));
-        let raw = std::fs::read(path).map_err(fail)?;
-        let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-            let mut out = Vec::new();
-            flate2::read::GzDecoder::new(raw.as_slice()).read_to_end(&mut out).map_err(fail)?;
-            out
-        } else {
-            raw
-        };
-        Idx::parse(&bytes).map_err(|e| Error::Data(format!("{}: {e}", path.display())))
+        let bytes = std::fs::read(path).map_err(|e| Error::Data(format!("{}: {e}", path.display())))?;
+        Idx::from_file_bytes(&bytes).map_err(|e| match e {
+            Error::Data(message) => Error::Data(format!("{}: {message}", path.display())),
+            other => other,
+        })
     }
 }
+
+/// The largest unpacked IDX file read.
+pub const MAX_BYTES: usize = 256 << 20;
 
 #[cfg(test)]
 mod tests {

@@ -11,17 +11,29 @@ use crate::model::{Forward, Layer, Model};
 
 /// What flows backwards.
 #[derive(Debug, Clone)]
-pub enum Flow {
+pub enum Flow<'a> {
     /// LRP: one rule per layer (`Some` for every Dense and Conv2d, `None` elsewhere).
     /// ReLU passes relevance through, max-pooling is winner-take-all, average pooling
     /// is proportional: Zennit's treatment of layers without parameters.
-    Relevance(Vec<Option<Rule>>),
+    Relevance(&'a [Option<Rule>]),
     /// The gradient of the output (times the output relevance).
     Gradient,
 }
 
-/// Where one sample's relevance went at one layer.
+/// How one layer passes back what flows.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    /// LRP with this rule (Dense, Conv2d).
+    Rule(&'a Rule),
+    /// LRP through a layer without parameters.
+    Relevance,
+    Gradient,
+}
+
+/// Where one sample's relevance went at one layer:
+/// `entering = leaving + bias + stabilizer + gated`, up to rounding.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Books {
     /// Relevance arriving from the layer above.
     pub entering: f32,
@@ -29,8 +41,19 @@ pub struct Books {
     pub leaving: f32,
     /// Absorbed by the biases (as the rule modified them).
     pub bias: f32,
-    /// Everything else that did not pass: stabilisers, and outputs no gate let through.
+    /// Absorbed by the stabilisers of the denominators (ε, or 1e-6).
     pub stabilizer: f32,
+    /// Stopped by the rule's gates: outputs that no group of the rule passes on
+    /// (γ on an output of exactly 0).
+    pub gated: f32,
+}
+
+/// What a layer kept back, per sample (the rest of [`Books`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Absorbed {
+    bias: f32,
+    stabilizer: f32,
+    gated: f32,
 }
 
 /// The backward pass of one batch: `relevance[i]` is the relevance at the input of
@@ -48,41 +71,38 @@ pub fn backward(model: &Model, forward: &Forward, output_relevance: ArrayD<f32>,
     relevance[layers.len()] = output_relevance;
     for (i, layer) in layers.iter().enumerate().rev() {
         let (x, z, upstream) = (&forward.activations[i], &forward.activations[i + 1], &relevance[i + 1]);
-        let rule = match flow {
-            Flow::Relevance(rules) => Some(rules[i].as_ref()),
-            Flow::Gradient => None,
+        let step = match flow {
+            Flow::Relevance(rules) => rules[i].as_ref().map_or(Step::Relevance, Step::Rule),
+            Flow::Gradient => Step::Gradient,
         };
-        let (downstream, bias) = layer_backward(layer, x, z, upstream, rule);
-        books[i] = account(upstream, &downstream, bias);
+        let (downstream, absorbed) = layer_backward(layer, x, z, upstream, step);
+        books[i] = account(upstream, &downstream, &absorbed);
         relevance[i] = downstream;
     }
     Backward { relevance, books }
 }
 
-/// One layer: returns the relevance (or gradient) at its input and, per sample,
-/// what its biases absorbed. `rule` is `None` for the gradient, `Some(rule)` for
-/// LRP (`Some(None)` on layers without parameters).
-fn layer_backward(
-    layer: &Layer,
-    x: &ArrayD<f32>,
-    z: &ArrayD<f32>,
-    upstream: &ArrayD<f32>,
-    rule: Option<Option<&Rule>>,
-) -> (ArrayD<f32>, Vec<f32>) {
-    let none = || vec![0.0; x.shape()[0]];
-    match (layer, rule) {
-        (Layer::Dense(_) | Layer::Conv2d(_), Some(Some(rule))) => relevance_linear(layer, rule, x, z, upstream),
+/// One layer: the relevance (or gradient) at its input and, per sample, what it kept back.
+fn layer_backward(layer: &Layer, x: &ArrayD<f32>, z: &ArrayD<f32>, upstream: &ArrayD<f32>, step: Step) -> (ArrayD<f32>, Vec<Absorbed>) {
+    let none = || vec![Absorbed::default(); x.shape()[0]];
+    match (layer, step) {
+        (Layer::Dense(_) | Layer::Conv2d(_), Step::Rule(rule)) => relevance_linear(layer, rule, x, z, upstream),
+        // `Step::Relevance` cannot reach a layer with parameters: explain() gives each one a rule.
         (Layer::Dense(_) | Layer::Conv2d(_), _) => (layer.transpose(upstream, |w| w, x.shape()).expect("linear layer"), none()),
-        (Layer::Relu, Some(_)) => (upstream.clone(), none()),
-        (Layer::Relu, None) => (Zip::from(upstream).and(x).map_collect(|&g, &v| if v > 0.0 { g } else { 0.0 }), none()),
+        (Layer::Relu, Step::Gradient) => (Zip::from(upstream).and(x).map_collect(|&g, &v| if v > 0.0 { g } else { 0.0 }), none()),
+        (Layer::Relu, _) => (upstream.clone(), none()),
         (Layer::MaxPool2d(p), _) => (p.route_to_max(as4(x), as4(upstream)).into_dyn(), none()),
-        (Layer::AvgPool2d(p), Some(_)) => {
+        (Layer::AvgPool2d(p), Step::Gradient) => (p.spread_evenly(as4(x), as4(upstream)).into_dyn(), none()),
+        (Layer::AvgPool2d(p), _) => {
             // Zennit's Norm rule: relevance in proportion to each input's share of the average.
             let s = Zip::from(upstream).and(z).map_collect(|&r, &z| divide(r, stabilise(z, STABILIZER)));
             let c = p.spread_evenly(as4(x), as4(&s)).into_dyn();
-            (c * x, none())
+            let mut absorbed = none();
+            for ((a, r), (s, z)) in absorbed.iter_mut().zip(upstream.outer_iter()).zip(s.outer_iter().zip(z.outer_iter())) {
+                a.stabilizer = Zip::from(&r).and(&s).and(&z).fold(0.0, |sum, &r, &s, &z| sum + (r - s * z));
+            }
+            (c * x, absorbed)
         }
-        (Layer::AvgPool2d(p), None) => (p.spread_evenly(as4(x), as4(upstream)).into_dyn(), none()),
         (Layer::Flatten, _) => {
             (upstream.as_standard_layout().into_owned().into_shape_with_order(x.shape()).expect("flatten"), none())
         }
@@ -127,9 +147,12 @@ macro_rules! with_modifier {
 }
 
 /// The rule mechanism for Dense and Conv2d (see [`super::rule`]).
-fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>, r: &ArrayD<f32>) -> (ArrayD<f32>, Vec<f32>) {
+fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>, r: &ArrayD<f32>) -> (ArrayD<f32>, Vec<Absorbed>) {
     let mut r_in = ArrayD::<f32>::zeros(x.raw_dim());
-    let mut bias = vec![0.0; x.shape()[0]];
+    let mut absorbed = vec![Absorbed::default(); x.shape()[0]];
+    // Σ_g coefficient_g over the groups whose gate is open, per output: 1 where the
+    // rule passes an output's relevance on in full, 0 where no gate lets it through.
+    let mut passed = ArrayD::<f32>::zeros(z.raw_dim());
     let keeps_bias = |t: &Term| t.bias && !rule.zero_bias;
     for group in &rule.groups {
         let inputs: Vec<Cow<ArrayD<f32>>> = group
@@ -159,14 +182,22 @@ fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>
                 Cow::Owned(sum)
             }
         };
-        let s = Zip::from(r).and(z).and(denominator.as_ref()).map_collect(|&r, &z, &d| {
-            let open = match group.gate {
-                Gate::All => true,
-                Gate::PositiveOutput => z > 0.0,
-                Gate::NegativeOutput => z < 0.0,
-            };
-            if open { divide(r, rule.stabilise(d)) } else { 0.0 }
+        let open = |z: f32| match group.gate {
+            Gate::All => true,
+            Gate::PositiveOutput => z > 0.0,
+            Gate::NegativeOutput => z < 0.0,
+        };
+        let s = Zip::from(r).and(z).and(denominator.as_ref()).map_collect(|&r, &z, &d| if open(z) { divide(r, rule.stabilise(d)) } else { 0.0 });
+        Zip::from(&mut passed).and(z).for_each(|p, &z| {
+            if open(z) {
+                *p += group.coefficient;
+            }
         });
+        // What the stabiliser kept of each open output: r − s·d.
+        for (n, ((r, s), (z, d))) in r.outer_iter().zip(s.outer_iter()).zip(z.outer_iter().zip(denominator.outer_iter())).enumerate() {
+            let kept = Zip::from(&r).and(&s).and(&z).and(&d).fold(0.0, |sum, &r, &s, &z, &d| if open(z) { sum + (r - s * d) } else { sum });
+            absorbed[n].stabilizer += group.coefficient * kept;
+        }
         for ((t, input), &silent) in group.terms.iter().zip(&inputs).zip(&silent) {
             if !silent {
                 let c = with_modifier!(t.params, f => layer.transpose(&s, f, x.shape()).expect("linear layer"));
@@ -175,12 +206,15 @@ fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>
             if keeps_bias(t) {
                 let b = layer.bias().expect("linear layer").mapv(|v| t.params.apply(v));
                 for (n, sample) in s.axis_iter(Axis(0)).enumerate() {
-                    bias[n] += group.coefficient * t.sign * bias_share(&sample, &b);
+                    absorbed[n].bias += group.coefficient * t.sign * bias_share(&sample, &b);
                 }
             }
         }
     }
-    (r_in, bias)
+    for (n, (r, passed)) in r.outer_iter().zip(passed.outer_iter()).enumerate() {
+        absorbed[n].gated = Zip::from(&r).and(&passed).fold(0.0, |sum, &r, &p| sum + r * (1.0 - p));
+    }
+    (r_in, absorbed)
 }
 
 /// `Σ_k s_k b_k` over one sample's outputs (for a convolution, every position of
@@ -199,14 +233,23 @@ fn divide(r: f32, d: f32) -> f32 {
     if d == 0.0 { 0.0 } else { r / d }
 }
 
-pub(crate) fn account(upstream: &ArrayD<f32>, downstream: &ArrayD<f32>, bias: Vec<f32>) -> Vec<Books> {
+fn account(upstream: &ArrayD<f32>, downstream: &ArrayD<f32>, absorbed: &[Absorbed]) -> Vec<Books> {
     upstream
         .axis_iter(Axis(0))
         .zip(downstream.axis_iter(Axis(0)))
-        .zip(bias)
-        .map(|((up, down), bias)| {
-            let (entering, leaving) = (up.sum(), down.sum());
-            Books { entering, leaving, bias, stabilizer: entering - leaving - bias }
+        .zip(absorbed)
+        .map(|((up, down), a)| Books {
+            entering: up.sum(),
+            leaving: down.sum(),
+            bias: a.bias,
+            stabilizer: a.stabilizer,
+            gated: a.gated,
         })
         .collect()
+}
+
+/// Books that record only what entered and left (gradient × input, whose per-layer
+/// values are not a relevance anything is meant to conserve).
+pub(crate) fn entering_and_leaving(upstream: &ArrayD<f32>, downstream: &ArrayD<f32>) -> Vec<Books> {
+    account(upstream, downstream, &vec![Absorbed::default(); upstream.shape()[0]])
 }

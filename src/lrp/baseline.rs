@@ -6,6 +6,16 @@ use super::backward::{backward, Flow};
 use crate::model::Model;
 use crate::Result;
 
+/// Methods that are not LRP, with Zennit's definitions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Baseline {
+    Gradient,
+    GradientTimesInput,
+    SmoothGrad { noise: f32, samples: usize, seed: u64 },
+    IntegratedGradients { steps: usize },
+    Occlusion { window: usize, stride: usize },
+}
+
 /// The gradient of `output_relevance · f(x)` with respect to `x`.
 pub fn gradient(model: &Model, x: ArrayD<f32>, output_relevance: &ArrayD<f32>) -> Result<ArrayD<f32>> {
     let forward = model.forward(x)?;

@@ -2,30 +2,33 @@
 //! and the baselines it is compared with.
 //!
 //! [`rule`] defines rules as small values, [`backward`] is the one mechanism that
-//! runs them through every layer type, [`composite`] assigns rules to layers,
-//! [`method`] names and parses everything, [`baseline`] holds the non-LRP methods.
+//! runs them through every layer type, [`params`] and [`registry`] declare every
+//! method with its parameters, [`method`] turns a name and values into per-layer
+//! rules for one model, [`baseline`] holds the non-LRP methods.
 
 pub mod backward;
 pub mod baseline;
-pub mod composite;
 pub mod method;
+pub mod params;
+pub mod registry;
 pub mod rule;
 
 use ndarray::{ArrayD, Axis, Zip};
 use serde::{Deserialize, Serialize};
 
 pub use backward::Books;
-pub use composite::Composite;
-pub use method::{Baseline, Method, Params, METHODS};
+pub use baseline::Baseline;
+pub use method::{catalogue, Method, MethodInfo, Params, RuleInfo};
+pub use params::ParameterValues;
+pub use registry::{Kind, METHODS};
 pub use rule::Rule;
 
 use crate::model::{Forward, Model};
 use crate::{Error, Result};
 use backward::{backward, Flow};
 
-/// Which output is explained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// Which output is explained: `"predicted"` or a class index, in JSON and JavaScript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Target {
     /// The class the model predicts, for each input.
     #[default]
@@ -34,8 +37,48 @@ pub enum Target {
     Class(usize),
 }
 
+impl Serialize for Target {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Target::Predicted => serializer.serialize_str("predicted"),
+            Target::Class(c) => serializer.serialize_u64(*c as u64),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Target, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Target;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"predicted\" or a class index")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Target, E> {
+                s.parse().map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<Target, E> {
+                usize::try_from(n).map(Target::Class).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> std::result::Result<Target, E> {
+                usize::try_from(n).map(Target::Class).map_err(|_| E::custom(format!("expected a class index, got {n}")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> std::result::Result<Target, E> {
+                if n >= 0.0 && n.fract() == 0.0 && n < 1e15 {
+                    Ok(Target::Class(n as usize))
+                } else {
+                    Err(E::custom(format!("expected \"predicted\" or a class index, got {n}")))
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 /// The relevance put on the target output before it is propagated back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::ValueEnum))]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "kebab-case")]
 pub enum OutputRelevance {
     /// The target's output score (classic LRP: input relevance sums to the score,
@@ -60,17 +103,6 @@ impl std::str::FromStr for Target {
     }
 }
 
-impl std::str::FromStr for OutputRelevance {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<OutputRelevance> {
-        match s {
-            "score" => Ok(OutputRelevance::Score),
-            "one-hot" => Ok(OutputRelevance::OneHot),
-            _ => Err(Error::Input(format!("output: expected `score` or `one-hot`, got `{s}`"))),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Options {
     pub target: Target,
@@ -82,10 +114,14 @@ pub struct Options {
 /// The relevance at the input of one layer, and its books.
 #[derive(Debug, Clone)]
 pub struct LayerRelevance {
-    /// The layer, e.g. `Conv2d(1→12, 5×5, stride 1, padding 0)`.
-    pub layer: String,
+    /// Its index in the model (the `nn.Sequential` index).
+    pub index: usize,
+    /// PyTorch's name for its type: `Conv2d`, `Linear`, `ReLU`, ...
+    pub kind: &'static str,
+    /// E.g. `Conv2d(1→12, 5×5, stride 1, padding 0)`.
+    pub description: String,
     /// The rule it was given (LRP on Dense and Conv2d layers only).
-    pub rule: Option<String>,
+    pub rule: Option<Rule>,
     /// `[N, ...]`, shaped like the layer's input.
     pub relevance: ArrayD<f32>,
     /// One per input of the batch.
@@ -132,16 +168,15 @@ pub fn explain(model: &Model, input: ArrayD<f32>, method: &Method, options: &Opt
 
     let x = &forward.activations[0];
     let (relevance, layers) = match method {
-        Method::Lrp(composite) => {
-            let rules = composite.assign(model, options.zero_bias)?;
-            let names = rules.iter().map(|r| r.as_ref().map(|r| r.name.clone())).collect();
-            per_layer(model, &forward, output_relevance.clone(), Flow::Relevance(rules), names, false)
+        Method::Lrp(rules) => {
+            check_rules(model, rules)?;
+            let rules: Vec<Option<Rule>> =
+                rules.iter().map(|r| r.clone().map(|r| if options.zero_bias { r.without_bias() } else { r })).collect();
+            per_layer(model, &forward, output_relevance.clone(), Flow::Relevance(&rules), false)
         }
-        Method::Baseline(Baseline::Gradient) => {
-            per_layer(model, &forward, output_relevance.clone(), Flow::Gradient, vec![None; model.layers().len()], false)
-        }
+        Method::Baseline(Baseline::Gradient) => per_layer(model, &forward, output_relevance.clone(), Flow::Gradient, false),
         Method::Baseline(Baseline::GradientTimesInput) => {
-            per_layer(model, &forward, output_relevance.clone(), Flow::Gradient, vec![None; model.layers().len()], true)
+            per_layer(model, &forward, output_relevance.clone(), Flow::Gradient, true)
         }
         Method::Baseline(Baseline::SmoothGrad { noise, samples, seed }) => {
             (baseline::smoothgrad(model, x, &output_relevance, *noise, *samples, *seed)?, vec![])
@@ -156,6 +191,17 @@ pub fn explain(model: &Model, input: ArrayD<f32>, method: &Method, options: &Opt
     Ok(Explanation { logits, predictions, targets, output_relevance, relevance, layers })
 }
 
+/// LRP rules made for this model: a rule on each layer with parameters, none elsewhere.
+fn check_rules(model: &Model, rules: &[Option<Rule>]) -> Result<()> {
+    let fits = rules.len() == model.layers().len()
+        && model.layers().iter().zip(rules).all(|(layer, rule)| layer.bias().is_some() == rule.is_some());
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::Input(format!("method: its rules were made for another model than `{}`", model.name())))
+    }
+}
+
 /// One backward pass, kept layer by layer; with `times_activation`, each layer's
 /// gradient is multiplied by the activation it belongs to (gradient × input).
 fn per_layer(
@@ -163,7 +209,6 @@ fn per_layer(
     forward: &Forward,
     output_relevance: ArrayD<f32>,
     flow: Flow,
-    rules: Vec<Option<String>>,
     times_activation: bool,
 ) -> (ArrayD<f32>, Vec<LayerRelevance>) {
     let mut pass = backward(model, forward, output_relevance, &flow);
@@ -171,19 +216,30 @@ fn per_layer(
         for (r, a) in pass.relevance.iter_mut().zip(&forward.activations) {
             Zip::from(r).and(a).for_each(|r, &a| *r *= a);
         }
-        pass.books = (0..model.layers().len())
-            .map(|i| backward::account(&pass.relevance[i + 1], &pass.relevance[i], vec![0.0; forward.activations[0].shape()[0]]))
-            .collect();
+        pass.books =
+            (0..model.layers().len()).map(|i| backward::entering_and_leaving(&pass.relevance[i + 1], &pass.relevance[i])).collect();
     }
+    let rules = match flow {
+        Flow::Relevance(rules) => rules.to_vec(),
+        Flow::Gradient => vec![None; model.layers().len()],
+    };
     // The input relevance is both the explanation and layer 0's view: one copy;
     // every other layer's relevance moves into its entry.
     let input = pass.relevance[0].clone();
     let layers: Vec<LayerRelevance> = model
         .layers()
         .iter()
+        .enumerate()
         .zip(rules)
         .zip(pass.relevance.into_iter().zip(pass.books))
-        .map(|((layer, rule), (relevance, books))| LayerRelevance { layer: layer.describe(), rule, relevance, books })
+        .map(|(((index, layer), rule), (relevance, books))| LayerRelevance {
+            index,
+            kind: layer.kind(),
+            description: layer.describe(),
+            rule,
+            relevance,
+            books,
+        })
         .collect();
     (input, layers)
 }

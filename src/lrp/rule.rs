@@ -110,13 +110,30 @@ pub struct Group {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
-    /// How people read it, with its parameters: `epsilon(0.25)`.
-    pub name: String,
+    /// The rule's name in the method registry (`epsilon`, `z-box`, ...).
+    pub name: &'static str,
+    /// Its parameters, in the order of its label: `[("epsilon", 0.25)]`.
+    pub params: Vec<(&'static str, f32)>,
     pub groups: Vec<Group>,
     /// ε in `z + ε·sign(z)`, with sign(0) = +1.
     pub stabilizer: f32,
     /// Drop every term's bias (Zennit's `zero_params=['bias']`).
     pub zero_bias: bool,
+}
+
+impl std::fmt::Display for Rule {
+    /// How people read it: `epsilon(0.25)`, `z-box(0, 1)`, `flat`.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.name)?;
+        if !self.params.is_empty() {
+            let values: Vec<String> = self.params.iter().map(|(_, v)| v.to_string()).collect();
+            write!(f, "({})", values.join(", "))?;
+        }
+        if self.zero_bias {
+            f.write_str(" without bias")?;
+        }
+        Ok(())
+    }
 }
 
 /// Zennit's default stabiliser for every rule but ε.
@@ -126,8 +143,8 @@ const fn term(input: InputMod, params: ParamMod, bias: bool, sign: f32) -> Term 
     Term { input, params, bias, sign }
 }
 
-fn one_group(name: String, terms: Vec<Term>, stabilizer: f32) -> Rule {
-    Rule { name, groups: vec![Group { gate: Gate::All, coefficient: 1.0, terms }], stabilizer, zero_bias: false }
+fn one_group(name: &'static str, params: Vec<(&'static str, f32)>, terms: Vec<Term>, stabilizer: f32) -> Rule {
+    Rule { name, params, groups: vec![Group { gate: Gate::All, coefficient: 1.0, terms }], stabilizer, zero_bias: false }
 }
 
 use InputMod as I;
@@ -136,18 +153,19 @@ use ParamMod as P;
 impl Rule {
     /// LRP-0: relevance in proportion to each input's contribution `x·w`.
     pub fn lrp0() -> Rule {
-        Rule { name: "lrp-0".into(), ..Rule::epsilon(0.0) }
+        Rule { name: "lrp-0", params: vec![], ..Rule::epsilon(0.0) }
     }
 
     /// LRP-ε: LRP-0 with ε added to each denominator, absorbing weak or contradictory relevance.
     pub fn epsilon(epsilon: f32) -> Rule {
-        one_group(format!("epsilon({epsilon})"), vec![term(I::Identity, P::Identity, true, 1.0)], epsilon)
+        one_group("epsilon", vec![("epsilon", epsilon)], vec![term(I::Identity, P::Identity, true, 1.0)], epsilon)
     }
 
     /// Generalised LRP-γ (Andéol et al.): favours positive contributions by γ, for either sign of input.
     pub fn gamma(gamma: f32) -> Rule {
         Rule {
-            name: format!("gamma({gamma})"),
+            name: "gamma",
+            params: vec![("gamma", gamma)],
             groups: vec![
                 Group {
                     gate: Gate::PositiveOutput,
@@ -176,7 +194,8 @@ impl Rule {
         let positive = vec![term(I::Positive, P::Positive, true, 1.0), term(I::Negative, P::Negative, false, 1.0)];
         let negative = vec![term(I::Positive, P::Negative, true, 1.0), term(I::Negative, P::Positive, false, 1.0)];
         Rule {
-            name: format!("alpha-beta({alpha}, {beta})"),
+            name: "alpha-beta",
+            params: vec![("alpha", alpha), ("beta", beta)],
             groups: vec![
                 Group { gate: Gate::All, coefficient: alpha, terms: positive },
                 Group { gate: Gate::All, coefficient: -beta, terms: negative },
@@ -189,13 +208,14 @@ impl Rule {
     /// z⁺: only positive contributions (α1β0, for inputs of either sign).
     pub fn z_plus() -> Rule {
         let terms = vec![term(I::Positive, P::Positive, true, 1.0), term(I::Negative, P::Negative, false, 1.0)];
-        one_group("z-plus".into(), terms, STABILIZER)
+        one_group("z-plus", vec![], terms, STABILIZER)
     }
 
     /// z^B: for inputs bounded by `low` ≤ x ≤ `high` (pixels).
     pub fn z_box(low: f32, high: f32) -> Rule {
         one_group(
-            format!("z-box({low}, {high})"),
+            "z-box",
+            vec![("low", low), ("high", high)],
             vec![
                 term(I::Identity, P::Identity, true, 1.0),
                 term(I::Constant(low), P::Positive, true, -1.0),
@@ -207,21 +227,17 @@ impl Rule {
 
     /// Flat: relevance spread uniformly over each output's receptive field.
     pub fn flat() -> Rule {
-        one_group("flat".into(), vec![term(I::Ones, P::Ones, false, 1.0)], STABILIZER)
+        one_group("flat", vec![], vec![term(I::Ones, P::Ones, false, 1.0)], STABILIZER)
     }
 
     /// w²: relevance spread in proportion to the squared weights.
     pub fn w_square() -> Rule {
-        one_group("w-square".into(), vec![term(I::Ones, P::Square, true, 1.0)], STABILIZER)
+        one_group("w-square", vec![], vec![term(I::Ones, P::Square, true, 1.0)], STABILIZER)
     }
 
     pub fn without_bias(mut self) -> Rule {
         self.zero_bias = true;
         self
-    }
-
-    pub fn terms(&self) -> impl Iterator<Item = &Term> {
-        self.groups.iter().flat_map(|g| g.terms.iter())
     }
 
     pub fn stabilise(&self, z: f32) -> f32 {

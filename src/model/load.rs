@@ -142,10 +142,8 @@ impl TensorReader<'_, '_> {
         let bytes = view.data();
         let values: Vec<f32> = match view.dtype() {
             Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-            Dtype::F16 => bytes.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect(),
-            Dtype::BF16 => {
-                bytes.chunks_exact(2).map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16)).collect()
-            }
+            Dtype::F16 => bytes.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+            Dtype::BF16 => bytes.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
             other => return Err(fail(format!("tensor `{name}` has dtype {other:?}; F32, F16 or BF16 expected"))),
         };
         if let Some(position) = values.iter().position(|v| !v.is_finite()) {
@@ -153,35 +151,5 @@ impl TensorReader<'_, '_> {
         }
         self.used.insert(name.clone());
         Ok(values)
-    }
-}
-
-/// IEEE 754 half precision to single precision (exact: every f16 is an f32).
-pub fn f16_to_f32(bits: u16) -> f32 {
-    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exponent = ((bits >> 10) & 0x1f) as i32;
-    let mantissa = (bits & 0x3ff) as u32;
-    match exponent {
-        0 => sign * mantissa as f32 * 2f32.powi(-24),
-        31 if mantissa == 0 => sign * f32::INFINITY,
-        31 => f32::NAN,
-        _ => f32::from_bits(((bits as u32 & 0x8000) << 16) | (((exponent + 112) as u32) << 23) | (mantissa << 13)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::f16_to_f32;
-
-    #[test]
-    fn half_precision_decodes_exactly() {
-        assert_eq!(f16_to_f32(0x3c00), 1.0);
-        assert_eq!(f16_to_f32(0xc000), -2.0);
-        assert_eq!(f16_to_f32(0x7bff), 65504.0);
-        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
-        assert_eq!(f16_to_f32(0x3555), 0.333_251_95);
-        assert_eq!(f16_to_f32(0x8000).to_bits(), (-0.0f32).to_bits());
-        assert!(f16_to_f32(0x7c00).is_infinite());
-        assert!(f16_to_f32(0x7e00).is_nan());
     }
 }

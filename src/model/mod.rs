@@ -8,7 +8,6 @@ pub mod spec;
 use ndarray::{ArrayD, Axis, IxDyn};
 
 pub use layer::{Conv2d, Dense, Layer, Pool2d};
-pub use load::f16_to_f32;
 pub use spec::{Card, ModelSpec};
 
 use crate::{Error, Result};
@@ -86,18 +85,22 @@ impl Model {
     }
 
     /// Turns a flat buffer of one or more inputs into a batch `[N, ...input_shape]`,
-    /// refusing a length that is not a whole number of inputs and any non-finite value.
+    /// refusing a length that is not a whole number of inputs and any value outside
+    /// the model's input range (NaN and infinities included). The CLI and the module
+    /// both read their inputs through this.
     pub fn batch(&self, values: &[f32]) -> Result<ArrayD<f32>> {
         let len = self.input_len();
         if values.is_empty() || values.len() % len != 0 {
+            let shape: Vec<String> = self.spec.input_shape.iter().map(usize::to_string).collect();
             return Err(Error::Input(format!(
-                "expected a multiple of {len} values ({:?} per input), got {}",
-                self.spec.input_shape,
+                "pixels: expected {len} values ({}) per input, got {}",
+                shape.join("×"),
                 values.len()
             )));
         }
-        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Input(format!("value {i} is {}, expected a finite number", values[i])));
+        let [low, high] = self.spec.input_range;
+        if let Some(i) = values.iter().position(|v| !(low..=high).contains(v)) {
+            return Err(Error::Input(format!("pixels[{i}]: expected a number from {low} to {high}, got {}", values[i])));
         }
         let mut shape = vec![values.len() / len];
         shape.extend(&self.spec.input_shape);

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT: &str = "lrp-model/1";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
     pub format: String,
@@ -20,12 +21,12 @@ pub struct ModelSpec {
     pub classes: Vec<String>,
     /// File name of the safetensors file, relative to the description.
     pub weights: String,
-    pub dtype: String,
     pub layers: Vec<LayerSpec>,
     pub card: Card,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(tag = "type", deny_unknown_fields)]
 pub enum LayerSpec {
     Linear {
@@ -56,14 +57,17 @@ pub enum LayerSpec {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Tensors {
     pub weight: TensorRef,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub bias: Option<TensorRef>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct TensorRef {
     pub name: String,
@@ -73,11 +77,14 @@ pub struct TensorRef {
 /// The model card: what the model is and how well it does, as measured by the
 /// export script on the official test split with the shipped (float16) weights.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Card {
     pub parameters: usize,
     pub test_correct: usize,
     pub test_total: usize,
     pub test_accuracy: f64,
+    /// How it was trained (optimiser, epochs, ...), as the training script recorded it.
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, unknown>"))]
     pub training: BTreeMap<String, serde_json::Value>,
 }
