@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use js_sys::{Array, Float32Array, Float64Array};
+use js_sys::{Array, Float32Array, Float64Array, Object, Reflect};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
@@ -251,16 +251,54 @@ fn read_pixels(pixels: &JsValue, model: &Model) -> Result<Vec<f32>, JsError> {
     }
 }
 
-/// `params` as an [`ExplainParams`]: undefined or null for the defaults, else an object
-/// with known keys only.
+#[wasm_bindgen]
+extern "C" {
+    /// `Object.entries`, with whatever a getter or proxy throws caught.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    fn own_entries(value: &JsValue) -> Result<Array, JsValue>;
+}
+
+/// `params` as an [`ExplainParams`]: undefined or null for the defaults, else a plain
+/// object with known keys only. Its entries are copied into a fresh object of plain
+/// values first, so that reading it runs no code of the caller's (getters, proxies,
+/// inherited iterators).
 fn read_params(params: Option<&JsValue>) -> Result<ExplainParams, JsError> {
     let Some(params) = params else {
         return Ok(ExplainParams::default());
     };
-    if !params.is_object() || Array::is_array(params) {
+    let plain = |v: &JsValue| {
+        v.is_object() && {
+            let prototype = Object::get_prototype_of(v);
+            prototype.is_null() || JsValue::from(prototype) == JsValue::from(Object::get_prototype_of(&Object::new()))
+        }
+    };
+    if !plain(params) {
         return Err(JsError::new("params: expected an object such as { model: \"cnn\", epsilon: 0.25 }"));
     }
-    let read: ExplainParams = serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(params.clone()))
+    let entries = own_entries(params).map_err(|e| JsError::new(&format!("params: could not be read ({})", describe(&e))))?;
+    let copy = Object::new();
+    for entry in entries.iter() {
+        let entry = Array::from(&entry);
+        let (key, value) = (entry.get(0).as_string().unwrap_or_default(), entry.get(1));
+        let value = if key == "layers" && Array::is_array(&value) {
+            let layers = Array::from(&value);
+            for (i, rule) in layers.iter().enumerate() {
+                if rule.as_string().is_none() {
+                    return Err(JsError::new(&format!("params.layers[{i}]: expected a rule name such as \"epsilon\"")));
+                }
+            }
+            layers.slice(0, layers.length()).into()
+        } else if value.is_object() || value.is_function() || value.is_symbol() {
+            return Err(JsError::new(&match key.as_str() {
+                "layers" => "params.layers: expected an array of rule names".to_string(),
+                _ => format!("params.{key}: expected a string, a number or a boolean"),
+            }));
+        } else {
+            value
+        };
+        Reflect::set(&copy, &key.into(), &value).map_err(|_| JsError::new("params: could not be copied"))?;
+    }
+    let read: ExplainParams = serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(JsValue::from(copy)))
         .map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner().to_string();
@@ -268,7 +306,6 @@ fn read_params(params: Option<&JsValue>) -> Result<ExplainParams, JsError> {
             JsError::new(&match path.as_str() {
                 // Parameter values name themselves ("epsilon: expected a number").
                 "." | "?" => format!("params.{inner}"),
-                "layers" => "params.layers: expected an array of rule names".to_string(),
                 _ => format!("params.{path}: {inner}"),
             })
         })?;
@@ -280,4 +317,9 @@ fn read_params(params: Option<&JsValue>) -> Result<ExplainParams, JsError> {
         )));
     }
     Ok(read)
+}
+
+/// What a thrown value says about itself.
+fn describe(thrown: &JsValue) -> String {
+    thrown.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| thrown.as_string()).unwrap_or_else(|| "an exception".into())
 }

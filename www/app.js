@@ -30,7 +30,7 @@ const state = {
   displayed: 0,
 };
 
-/** Base64 MNIST bytes -> Float32Array of 784 values in [0, 1]. */
+/** A gallery digit's grey levels (0–255) -> Float32Array of 784 values in [0, 1]. */
 const toPixels = (bytes) => Float32Array.from(bytes, (v) => v / 255);
 
 const client = new LrpClient(new URL("./worker.js", import.meta.url));
@@ -260,7 +260,7 @@ function drawExplanation() {
     `total ${fmt(e.relevanceSum)}. ${whereIs(e.relevance)}`;
   $("heatmap").setAttribute("aria-label", text);
   $("bar-text").textContent = `Colour scale from ${signed(-limit)} (${map.negative}, against) through 0 (white) to ${signed(limit)} (${map.positive}, for).`;
-  renderLayers($("flow"), $("books"), e, cmap);
+  renderLayers($("flow"), $("books"), e, cmap, controls.models.find((m) => m.name === e.model));
 }
 
 const cap = (s) => s[0].toUpperCase() + s.slice(1);

@@ -40,16 +40,6 @@ export function table(name) {
   return lut;
 }
 
-/** The RGB colour of `value` on the scale ±`limit`. */
-export function colour(name, value, limit) {
-  const lut = table(name);
-  const t = limit > 0 ? Math.max(-1, Math.min(1, value / limit)) : 0;
-  const i = Math.round((t + 1) * 127.5);
-  return [lut[i * 3], lut[i * 3 + 1], lut[i * 3 + 2]];
-}
-
-export const css = ([r, g, b]) => `rgb(${r} ${g} ${b})`;
-
 /** max |v| over an array (the symmetric scale), 0 for an all-zero array. */
 export function maxAbs(values) {
   let m = 0;

@@ -1,6 +1,7 @@
-// The controls, built from what the module says it has: models() and methods().
-// Nothing here lists rules or parameters by hand; the only knowledge added is how
-// to display a few parameter names (Greek letters) and the alpha − beta = 1 link.
+// The controls, built from what the module says: models() and, for each model,
+// methods(model), with each parameter's default and range for that model, the
+// relations between parameters, and the rule each layer gets under each composite.
+// What is added here is presentation only: Greek letters and short labels.
 
 const SYMBOLS = { epsilon: "ε", gamma: "γ", alpha: "α", beta: "β" };
 const KINDS = {
@@ -8,27 +9,12 @@ const KINDS = {
   composite: "LRP composites (a rule for each kind of layer)",
   baseline: "Other methods, for comparison (not LRP)",
 };
-const PARAMETRIC = new Set(["Linear", "Conv2d"]);
 
-/** "Conv2d 1→12, 5×5" / "Linear 384→64" from a layer description of models(). */
+/** "Conv2d 1→12, 5×5" / "Linear 384→64" for a layer of models(). */
 export function layerTitle(layer) {
   if (layer.type === "Conv2d") return `Conv2d ${layer.in_channels}→${layer.out_channels}, ${layer.kernel_size.join("×")}`;
   if (layer.type === "Linear") return `Linear ${layer.in_features}→${layer.out_features}`;
   return layer.type;
-}
-
-/** The layers with parameters of a model (the ones `custom` takes a rule for), from the input up. */
-export const parametricLayers = (model) => model.layers.filter((l) => PARAMETRIC.has(l.type));
-
-/** A reasonable rule per layer (Montavon et al. 2019): z^B on pixels, γ on convolutions, ε on dense layers, LRP-0 on top. */
-export function defaultLayerRules(model, ruleNames) {
-  const layers = parametricLayers(model);
-  const pick = (name) => (ruleNames.includes(name) ? name : ruleNames[0]);
-  return layers.map((layer, i) => {
-    if (i === 0) return pick("z-box");
-    if (i === layers.length - 1) return pick("lrp-0");
-    return pick(layer.type === "Conv2d" ? "gamma" : "epsilon");
-  });
 }
 
 const symbol = (name) => (SYMBOLS[name] ? `${SYMBOLS[name]} (${name})` : name);
@@ -65,16 +51,20 @@ function sliderScale(p) {
 
 export class Controls extends EventTarget {
   values = {}; // parameter values by name, shared by the methods that take them
-  layerRules = {}; // model name -> rule per parametric layer (for `custom`)
+  layerRules = {}; // model name -> rule per layer with parameters (for `custom`)
 
+  /** `methods` maps each model's name to methods(model). */
   constructor({ models, methods }, root = document) {
     super();
     this.models = models;
-    this.methods = methods;
-    this.ruleNames = methods.filter((m) => m.kind === "rule").map((m) => m.name);
+    this.methodsOf = methods;
     this.$ = (id) => root.getElementById(id);
-    for (const m of methods) for (const p of m.params) if (!(p.name in this.values)) this.values[p.name] = p.default;
-    for (const model of models) this.layerRules[model.name] = defaultLayerRules(model, this.ruleNames);
+    for (const model of models) {
+      for (const m of methods[model.name]) for (const p of m.params) if (!(p.name in this.values)) this.values[p.name] = p.default;
+      // Custom starts from what the module suggests (Montavon's assignment).
+      const custom = methods[model.name].find((m) => m.name === "custom");
+      this.layerRules[model.name] = (custom?.layerRules ?? []).filter(Boolean).map((r) => r.name);
+    }
 
     const modelSelect = this.$("model");
     modelSelect.replaceChildren(...models.map((m) => new Option(m.name, m.name)));
@@ -84,14 +74,14 @@ export class Controls extends EventTarget {
     methodSelect.replaceChildren(...Object.entries(KINDS).map(([kind, label]) => {
       const group = document.createElement("optgroup");
       group.label = label;
-      group.append(...methods.filter((m) => m.kind === kind).map((m) => {
+      group.append(...this.methods.filter((m) => m.kind === kind).map((m) => {
         const option = new Option(methodLabel(m), m.name);
         option.title = m.about;
         return option;
       }));
       return group;
     }).filter((g) => g.children.length > 0));
-    const preferred = methods.find((m) => m.name === "epsilon-gamma-box") ?? methods[0];
+    const preferred = this.methods.find((m) => m.name === "epsilon-gamma-box") ?? this.methods[0];
     methodSelect.value = preferred.name;
 
     const target = this.$("target");
@@ -106,6 +96,8 @@ export class Controls extends EventTarget {
 
   get model() { return this.$("model").value; }
   get method() { return this.$("method").value; }
+  /** The methods as they apply to the current model. */
+  get methods() { return this.methodsOf[this.model]; }
   get methodInfo() { return this.methods.find((m) => m.name === this.method); }
   get modelInfo() { return this.models.find((m) => m.name === this.model); }
   get target() { const v = this.$("target").value; return v === "predicted" ? "predicted" : Number(v); }
@@ -122,9 +114,18 @@ export class Controls extends EventTarget {
   /** The `params` argument of explain() for the current choices. */
   params() {
     const params = { model: this.model, ...this.common() };
-    for (const p of this.methodInfo.params) params[p.name] = this.values[p.name];
+    for (const p of this.#shownParams()) params[p.name] = this.#value(p);
     if (this.method === "custom") params.layers = [...this.layerRules[this.model]];
     return params;
+  }
+
+  /** The method's parameters; for custom, those of the rules it uses. */
+  #shownParams() {
+    const method = this.methodInfo;
+    if (method.name !== "custom") return method.params;
+    const used = new Set(this.layerRules[this.model].flatMap((rule) =>
+      this.methods.find((m) => m.name === rule)?.params.map((p) => p.name) ?? []));
+    return method.params.filter((p) => used.has(p.name));
   }
 
   /** The params for `method` on `model` at its default parameters (custom: the chosen rules), with the common settings. */
@@ -132,6 +133,11 @@ export class Controls extends EventTarget {
     const params = { model, ...this.common() };
     if (method === "custom") params.layers = [...this.layerRules[model]];
     return params;
+  }
+
+  /** The shared value of `p`, kept inside its range on the current model. */
+  #value(p) {
+    return Math.min(p.max, Math.max(p.min, this.values[p.name]));
   }
 
   #changed(what) {
@@ -143,31 +149,41 @@ export class Controls extends EventTarget {
     const model = this.modelInfo;
     const accuracy = (100 * model.card.test_accuracy).toFixed(2);
     this.$("model-card").textContent =
-      `${model.layers.filter((l) => PARAMETRIC.has(l.type)).map(layerTitle).join(" → ")}. ` +
+      `${model.layers.filter((l) => l.tensors).map(layerTitle).join(" → ")}. ` +
       `${model.card.parameters.toLocaleString("en")} weights; ${accuracy}% right on the 10,000 MNIST test digits.`;
 
     const method = this.methodInfo;
     this.$("method-about").textContent = method.about;
+    this.#renderAssignment(method);
     document.body.dataset.kind = method.kind;
 
     const custom = this.$("custom-layers");
     custom.hidden = method.name !== "custom";
-    let shown = method.params.map((p) => p.name);
-    if (method.name === "custom") {
-      this.#renderLayers(custom);
-      const used = new Set(this.layerRules[model.name].flatMap((rule) =>
-        this.methods.find((m) => m.name === rule)?.params.map((p) => p.name) ?? []));
-      shown = shown.filter((name) => used.has(name));
-    }
-    const box = this.$("params");
-    box.replaceChildren(...method.params.filter((p) => shown.includes(p.name)).map((p) => this.#paramControl(p)));
+    if (method.name === "custom") this.#renderLayers(custom);
+    const shown = this.#shownParams();
+    this.$("params").replaceChildren(...shown.map((p) => this.#paramControl(p)));
     this.$("params-none").hidden = shown.length > 0;
+  }
+
+  /** For a composite: the rule each layer gets on this network, as the module assigns it. */
+  #renderAssignment(method) {
+    const box = this.$("method-layers");
+    const rules = method.kind === "composite" && method.name !== "custom" ? method.layerRules : null;
+    box.hidden = !rules;
+    if (!rules) return;
+    const layers = this.modelInfo.layers;
+    const items = rules.flatMap((rule, i) => (rule ? [`${layerTitle(layers[i])}: ${rule.name}`] : []));
+    const names = new Set(rules.filter(Boolean).map((r) => r.name));
+    const same = names.size === 1 && this.methods.find((m) => m.kind === "rule" && names.has(m.name));
+    box.textContent = `On ${this.model}: ${items.join(" · ")}.` +
+      (same ? ` Every layer gets ${same.name}, so this is the same as the rule ${same.name}.` : "");
   }
 
   #renderLayers(box) {
     const model = this.modelInfo;
     const rules = this.layerRules[model.name];
-    const layers = parametricLayers(model);
+    // The layers with parameters: those custom gives a rule.
+    const layers = this.methodInfo.layerRules.flatMap((rule, i) => (rule ? [model.layers[i]] : []));
     const rows = layers.map((layer, i) => {
       const row = document.createElement("div");
       row.className = "layer-rule";
@@ -210,7 +226,7 @@ export class Controls extends EventTarget {
     number.min = String(p.min);
     number.max = String(p.max);
     number.step = p.integer ? "1" : "any";
-    number.value = String(this.values[p.name]);
+    number.value = String(this.#value(p));
     number.dataset.default = String(p.default);
     const help = document.createElement("small");
     help.id = `${id}-help`;
@@ -224,7 +240,7 @@ export class Controls extends EventTarget {
       slider.type = "range";
       slider.min = "0";
       slider.max = String(scale.steps);
-      slider.value = String(scale.toPosition(this.values[p.name]));
+      slider.value = String(scale.toPosition(this.#value(p)));
       slider.setAttribute("aria-label", `${p.name} (slider)`);
       slider.addEventListener("input", () => set(scale.toValue(Number(slider.value)), false));
     }
@@ -257,21 +273,23 @@ export class Controls extends EventTarget {
   }
 
   /**
-   * LRP-αβ needs α − β = 1 (the module says so in the parameters' descriptions and
-   * refuses anything else), so moving one moves the other.
+   * The method's constraints (methods()): where two parameters must differ by a fixed
+   * amount (α − β = 1), moving one moves the other.
    */
   #linked(name, value) {
-    const pair = { alpha: ["beta", -1], beta: ["alpha", 1] }[name];
-    if (!pair || !this.methodInfo.params.some((p) => p.name === pair[0])) return;
-    const [other, shift] = pair;
-    const info = this.methodInfo.params.find((p) => p.name === other);
-    this.values[other] = Math.min(info.max, Math.max(info.min, value + shift));
-    const box = this.$(`param-${other}`);
-    if (box) {
-      box.value = String(Number(this.values[other].toPrecision(6)));
-      const slider = box.parentElement.querySelector('input[type="range"]');
-      const scale = sliderScale(info);
-      if (slider && scale) slider.value = String(scale.toPosition(this.values[other]));
+    for (const c of this.methodInfo.constraints) {
+      if (c.kind !== "difference" || !c.params.includes(name)) continue;
+      const [a, b] = c.params;
+      const other = name === a ? b : a;
+      const info = this.methodInfo.params.find((p) => p.name === other);
+      this.values[other] = Math.min(info.max, Math.max(info.min, name === a ? value - c.value : value + c.value));
+      const box = this.$(`param-${other}`);
+      if (box) {
+        box.value = String(Number(this.values[other].toPrecision(6)));
+        const slider = box.parentElement.querySelector('input[type="range"]');
+        const scale = sliderScale(info);
+        if (slider && scale) slider.value = String(scale.toPosition(this.values[other]));
+      }
     }
   }
 }

@@ -6,21 +6,28 @@ import { fmt, maxAbs } from "./colormap.js";
 import { drawBars, drawMap, sumChannels } from "./render.js";
 
 // Layers that hand relevance through unchanged (only the shape may change).
-const PASS_THROUGH = /^(ReLU|Flatten)\b/;
+const PASS_THROUGH = new Set(["ReLU", "Flatten"]);
+
+// What each kind of layer does with relevance, and what its outputs are called.
+const KINDS = {
+  Conv2d: { noun: "conv", about: "a convolution: each output pixel gives its relevance back to the input patch it looked at" },
+  Linear: { noun: "dense", about: "a dense layer: each output gives its relevance back to all of its inputs" },
+  MaxPool2d: { noun: "pool", about: "max-pooling: each window's relevance goes to its strongest input" },
+  AvgPool2d: { noun: "pool", about: "average pooling: each window's relevance is shared in proportion to what each input added" },
+};
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-function explainLayer(name) {
-  if (name.startsWith("Conv2d")) return "a convolution: each output pixel gives its relevance back to the input patch it looked at";
-  if (name.startsWith("Linear")) return "a dense layer: each output gives its relevance back to all of its inputs";
-  if (name.startsWith("MaxPool")) return "max-pooling: each window's relevance goes to its strongest input";
-  return name;
-}
+const explainLayer = (layer) => KINDS[layer.kind]?.about ?? layer.layer;
 
-const short = (name) => name
-  .replace(/^Conv2d\((\d+→\d+), (\d+×\d+).*\)$/, "Conv $1, $2")
-  .replace(/^Linear\((.*)\)$/, "Dense $1")
-  .replace(/^MaxPool2d\((\d+×\d+).*\)$/, "MaxPool $1");
+/** "Conv 1→12, 5×5", "Dense 384→64", "MaxPool 2×2", from the model's own description of the layer. */
+function short(layer, spec) {
+  const d = spec?.layers[layer.index];
+  if (d?.type === "Conv2d") return `Conv ${d.in_channels}→${d.out_channels}, ${d.kernel_size.join("×")}`;
+  if (d?.type === "Linear") return `Dense ${d.in_features}→${d.out_features}`;
+  if (d?.kernel_size) return `${layer.kind.replace("2d", "")} ${d.kernel_size.join("×")}`;
+  return layer.kind;
+}
 
 /** Groups the layers into tensors (cards) and the layers between them (edges). */
 export function flow(explanation) {
@@ -30,8 +37,8 @@ export function flow(explanation) {
   let node = { shape: layers[0].shape, relevance: layers[0].relevance, sum: layers[0].sum, via: [], index: 0 };
   nodes.push(node);
   layers.forEach((layer, i) => {
-    if (PASS_THROUGH.test(layer.layer)) {
-      node.via.push(layer.layer);
+    if (PASS_THROUGH.has(layer.kind)) {
+      node.via.push(layer.kind);
       return;
     }
     edges.push(layer);
@@ -50,14 +57,14 @@ function nodeTitles(nodes, edges) {
   return nodes.map((node, i) => {
     if (i === 0) return "pixels";
     if (node.output) return "output";
-    const kind = edges[i - 1].layer.startsWith("Conv") ? "conv" : edges[i - 1].layer.startsWith("Linear") ? "dense"
-      : edges[i - 1].layer.startsWith("MaxPool") ? "pool" : edges[i - 1].layer.split("(")[0];
+    const kind = KINDS[edges[i - 1].kind]?.noun ?? edges[i - 1].kind;
     counts[kind] = (counts[kind] ?? 0) + 1;
     return `${kind} ${counts[kind]}`;
   });
 }
 
-export function renderLayers(container, books, explanation, cmap) {
+/** `spec`: the model's description (models()), for the layers' names. */
+export function renderLayers(container, books, explanation, cmap, spec) {
   if (!explanation.layers.length) {
     container.replaceChildren(note(`${explanation.method} is computed from many forward and backward passes, not layer by layer, so there is nothing to show here. Pick an LRP rule or composite to see relevance flow through the layers.`));
     books.querySelector("tbody").replaceChildren();
@@ -71,12 +78,12 @@ export function renderLayers(container, books, explanation, cmap) {
   const later = []; // bar charts are drawn once in the page, at their laid-out size
   const titles = nodeTitles(nodes, edges);
   nodes.forEach((node, i) => {
-    if (i > 0) strip.append(edgeItem(edges[i - 1]));
+    if (i > 0) strip.append(edgeItem(edges[i - 1], spec));
     strip.append(nodeItem(node, titles[i], total, explanation, cmap, later));
   });
   container.replaceChildren(strip);
   later.forEach((draw) => draw());
-  renderBooks(books, explanation, edges, total);
+  renderBooks(books, explanation, edges, total, spec);
 }
 
 function note(text) {
@@ -127,49 +134,55 @@ function nodeItem(node, name, total, explanation, cmap, later) {
   return item;
 }
 
-function edgeItem(layer) {
+function edgeItem(layer, spec) {
   const item = document.createElement("li");
   item.className = "edge";
-  item.title = `${layer.layer}: ${explainLayer(layer.layer)}`;
+  item.title = `${layer.layer}: ${explainLayer(layer)}`;
   const arrow = document.createElement("span");
   arrow.className = "arrow";
   arrow.setAttribute("aria-hidden", "true");
   arrow.textContent = "⟵";
   const name = document.createElement("span");
-  name.textContent = short(layer.layer);
+  name.textContent = short(layer, spec);
   const rule = document.createElement("span");
   rule.className = "rule";
   // A break opportunity before the parameters: "epsilon​(0.25)".
-  rule.textContent = (layer.rule ?? (layer.layer.startsWith("MaxPool") ? "" : "gradient")).replace("(", "\u200b(");
+  // Layers with parameters get a rule under LRP and the plain gradient otherwise; pooling has no rule.
+  const hasParameters = layer.kind === "Conv2d" || layer.kind === "Linear";
+  rule.textContent = (layer.rule ?? (hasParameters ? "gradient" : "")).replace("(", "\u200b(");
   item.append(arrow, name, rule);
   return item;
 }
 
-function renderBooks(table, explanation, edges, total) {
+function renderBooks(table, explanation, edges, total, spec) {
   const lrp = explanation.layers.some((l) => l.rule);
   const rows = [...edges].reverse().map((layer) => {
-    const { entering, leaving, bias, stabilizer } = layer.books;
+    const { entering, leaving, bias, stabilizer, gated } = layer.books;
     const tr = document.createElement("tr");
     const kept = entering !== 0 ? `${(100 * leaving / entering).toFixed(1)}%` : "–";
-    for (const [text, cls] of [[short(layer.layer), "name"], [layer.rule ?? "–", "rule"], [fmt(entering)], [fmt(leaving)],
-      [fmt(bias)], [fmt(stabilizer)], [kept]]) {
+    const cells = lrp
+      ? [fmt(bias), fmt(stabilizer), fmt(gated)]
+      : ["–", "–", "–"]; // a gradient conserves nothing, so nothing is accounted for
+    for (const [text, cls] of [[short(layer, spec), "name"], [layer.rule ?? "–", "rule"], [fmt(entering)], [fmt(leaving)],
+      ...cells.map((c) => [c]), [kept]]) {
       const td = document.createElement("td");
       td.textContent = text;
       if (cls) td.className = cls;
       tr.append(td);
     }
-    tr.title = `${layer.layer}: ${explainLayer(layer.layer)}`;
+    tr.title = `${layer.layer}: ${explainLayer(layer)}`;
     return tr;
   });
   table.querySelector("tbody").replaceChildren(...rows);
   const pixels = explanation.relevanceSum;
-  const absorbedBias = edges.reduce((a, l) => a + l.books.bias, 0);
-  const absorbedStab = edges.reduce((a, l) => a + l.books.stabilizer, 0);
+  const sum = (key) => edges.reduce((a, l) => a + l.books[key], 0);
+  const gated = sum("gated");
   const summary = total !== 0
     ? `Of the ${fmt(total)} relevance put on the output, ${fmt(pixels)} (${(100 * pixels / total).toFixed(1)}%) reaches the pixels; ` +
-      `biases absorbed ${fmt(absorbedBias)} and stabilisers ${fmt(absorbedStab)} on the way.`
+      `biases absorbed ${fmt(sum("bias"))} and stabilisers ${fmt(sum("stabilizer"))} on the way` +
+      (gated !== 0 ? `, and gates stopped ${fmt(gated)}.` : ".")
     : "No relevance was put on the output (its score is 0), so there is nothing to pass back.";
   table.querySelector("caption").textContent = lrp
     ? summary
-    : `${summary} This is not an LRP method: nothing makes it conserve relevance, and the "stabiliser" column is simply what is not conserved.`;
+    : `${summary} This is not an LRP method: nothing makes it conserve relevance, so only what enters and leaves each layer is shown.`;
 }

@@ -8,27 +8,47 @@
 //   waiting and the background is not paused (it is paused while the pen is down);
 //   `background(jobs)` replaces the whole background queue, and the results of a
 //   replaced generation are dropped.
+// - A worker whose module crashed (a trap) is never used again: its job fails with
+//   the reason, a fresh worker starts, and the queued jobs run on it.
 
 export class LrpClient {
-  #worker;
+  #url;
+  #worker = null;
+  #live = false; // the current worker has loaded the module
   #current = null; // the job in the worker
   #waiting = null; // the newest foreground job not yet sent
   #queue = []; // background jobs not yet sent
   #generation = 0;
   #paused = false;
   #nextId = 1;
+  /** How many times a crashed worker was replaced. */
+  restarts = 0;
 
   constructor(url) {
-    this.#worker = new Worker(url, { type: "module" });
+    this.#url = url;
     /** Resolves to { models, methods } once the module is loaded in the worker. */
-    this.ready = new Promise((resolve, reject) => {
-      this.#worker.addEventListener("message", ({ data }) => {
-        if (data.type === "ready") resolve({ models: data.models, methods: data.methods });
-        else if (data.type === "failed") reject(new Error(data.error));
-        else this.#answer(data);
+    this.ready = this.#start();
+  }
+
+  #start() {
+    const worker = new Worker(this.#url, { type: "module" });
+    this.#worker = worker;
+    this.#live = false;
+    return new Promise((resolve, reject) => {
+      worker.addEventListener("message", ({ data }) => {
+        if (worker !== this.#worker) return; // a replaced worker's last words
+        if (data.type === "ready") {
+          this.#live = true;
+          resolve({ models: data.models, methods: data.methods });
+          this.#pump();
+        } else if (data.type === "failed") {
+          reject(new Error(data.error));
+        } else {
+          this.#answer(data);
+        }
       });
-      this.#worker.addEventListener("error", (event) => {
-        event.preventDefault();
+      worker.addEventListener("error", (event) => {
+        event.preventDefault?.();
         reject(new Error(event.message || "the worker could not start"));
       });
     });
@@ -66,7 +86,7 @@ export class LrpClient {
   }
 
   #pump() {
-    if (this.#current) return;
+    if (this.#current || !this.#live) return;
     let next = null;
     if (this.#waiting) {
       next = { ...this.#waiting, foreground: true };
@@ -84,8 +104,13 @@ export class LrpClient {
     const job = this.#current;
     if (!job || job.id !== data.id) return;
     this.#current = null;
+    if (data.crashed) {
+      this.restarts++;
+      this.#worker.terminate();
+      this.#start().catch(() => {}); // its jobs wait until it is ready
+    }
     if (data.ok) job.resolve(data.result);
-    else job.reject(new Error(data.error));
+    else job.reject(new Error(data.crashed ? `the module crashed and was restarted: ${data.error}` : data.error));
     this.#pump();
   }
 }

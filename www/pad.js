@@ -39,10 +39,6 @@ export class DrawingPad extends EventTarget {
     return this.strokes.length === 0 && !this.base;
   }
 
-  get drawing() {
-    return this.#active !== null;
-  }
-
   /** The network input: Float32Array(784) in [0, 1], or null for an empty pad. */
   input() {
     if (this.strokes.length === 0) return this.base ? Float32Array.from(this.base) : null;

@@ -75,7 +75,7 @@ export function mnistFromInk(ink, width, height, threshold = INK_THRESHOLD) {
   return out;
 }
 
-/** Area-averages a square `ink` image of side `side` (a multiple of 28) down to 28×28, in place (no centring). */
+/** Area-averages a square `ink` image of side `side` (a multiple of 28) down to a new 28×28 image, where it lies (no centring). */
 export function downsample(ink, side) {
   const f = side / SIDE;
   const out = new Float32Array(SIDE * SIDE);

@@ -7,7 +7,9 @@ import init, { models, methods, classify, explain } from "../pkg/lrp.js";
 const ready = init().then(
   () => {
     const list = models();
-    postMessage({ type: "ready", models: list, methods: methods() });
+    // Each method as it applies to each model (ranges, the rule of every layer).
+    const catalogue = Object.fromEntries(list.map((m) => [m.name, methods(m.name)]));
+    postMessage({ type: "ready", models: list, methods: catalogue });
     return list.map((m) => m.name);
   },
   (error) => {
@@ -35,6 +37,9 @@ self.onmessage = async ({ data }) => {
     }
     postMessage({ type: "result", id, ok: true, result });
   } catch (error) {
-    postMessage({ type: "result", id, ok: false, error: String(error?.message ?? error) });
+    // A trap (a Rust panic, which is a bug) can leave the instance in a broken state:
+    // report it as such, and the page replaces this worker with a fresh one.
+    const crashed = error instanceof WebAssembly.RuntimeError;
+    postMessage({ type: "result", id, ok: false, crashed, error: String(error?.message ?? error) });
   }
 };

@@ -174,9 +174,12 @@ impl<'de> serde::Deserialize<'de> for ParameterValues {
                 use serde::de::Error as _;
                 let mut values = ParameterValues::default();
                 while let Some(key) = map.next_key::<String>()? {
-                    let value: f64 =
+                    // null or undefined: not given.
+                    let value: Option<f64> =
                         map.next_value().map_err(|_| A::Error::custom(format!("{key}: expected a number")))?;
-                    values.set(&key, value).map_err(A::Error::custom)?;
+                    if let Some(value) = value {
+                        values.set(&key, value).map_err(A::Error::custom)?;
+                    }
                 }
                 Ok(values)
             }

@@ -70,6 +70,7 @@ class FakeWorker {
     queueMicrotask(() => this.reply({ type: "ready", models: [], methods: [] }));
   }
   addEventListener(type, f) { this.listeners[type].push(f); }
+  terminate() { this.terminated = true; }
   postMessage(data) { this.sent.push(data); }
   reply(data) { for (const f of this.listeners.message) f({ data }); }
   /** Answers the oldest unanswered job with its own name. */
@@ -116,4 +117,34 @@ test("the worker client computes only the newest waiting request, and the backgr
   worker.answer();
   await Promise.resolve();
   assert.deepEqual(background, ["grid a", "grid c"]);
+});
+
+test("a worker whose module crashed is never used again: its job fails, a fresh one runs the next", async () => {
+  globalThis.Worker = FakeWorker;
+  const { LrpClient } = await import("../../www/lrp-client.js");
+  const client = new LrpClient("worker.js");
+  await client.ready;
+  const first = FakeWorker.last;
+  const crashing = client.latest({ name: "crash" });
+  const waiting = client.latest({ name: "after" }); // queued behind it
+  const queued = client.latest({ name: "newest" });
+  assert.equal(await waiting, null, "replaced while waiting");
+  first.reply({ type: "result", id: first.sent[0].id, ok: false, crashed: true, error: "RuntimeError: unreachable" });
+  await assert.rejects(crashing, /the module crashed and was restarted: RuntimeError: unreachable/);
+  assert.equal(first.terminated, true);
+  assert.equal(client.restarts, 1);
+  const second = FakeWorker.last;
+  assert.notEqual(second, first);
+  assert.equal(first.sent.length, 1, "nothing more goes to the crashed worker");
+  await new Promise((done) => setTimeout(done, 0)); // the new worker says it is ready
+  assert.deepEqual(second.sent.map((j) => j.name), ["newest"]);
+  first.reply({ type: "result", id: 99, ok: true, result: "ghost" }); // a late word from the old one changes nothing
+  second.answer();
+  assert.equal(await queued, "newest");
+  // An ordinary error is not a crash: the same worker goes on.
+  const refused = client.latest({ name: "bad" });
+  second.reply({ type: "result", id: second.sent[1].id, ok: false, error: "epsilon: expected a number" });
+  await assert.rejects(refused, /^Error: epsilon: expected a number$/);
+  assert.equal(FakeWorker.last, second);
+  assert.equal(client.restarts, 1);
 });

@@ -1,0 +1,239 @@
+//! What the structured fuzz targets (`parse_params`, `explain`) share: a method name
+//! and parameter values as the fuzzer picks them, turned into the `(name, Params)` a
+//! caller would hand to `Method::parse`, and the checks on what comes back.
+
+use arbitrary::Arbitrary;
+use lrp::lrp::params::ALL;
+use lrp::lrp::rule::{InputMod, ParamMod};
+use lrp::lrp::{Baseline, Method, Params, Rule, METHODS};
+use lrp::model::Layer;
+use lrp::{embedded, explain, Model, Options, OutputRelevance, Target};
+
+/// A name from a known list (by index, wrapping) or any string.
+#[derive(Arbitrary, Debug, Clone)]
+pub enum Name {
+    Known(u8),
+    Other(String),
+}
+
+impl Name {
+    pub fn pick(&self, known: &[&str]) -> String {
+        match self {
+            Name::Known(i) => known[*i as usize % known.len()].to_string(),
+            Name::Other(s) => s.clone(),
+        }
+    }
+}
+
+/// A parameter value. Arbitrary doubles almost never land in a parameter's range, so
+/// most variants aim at it: anywhere in the range, whole numbers, and its edges.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+pub enum Value {
+    /// Any double, NaN and infinities included.
+    Raw(f64),
+    /// `min + (max − min) · k / 65535` for the parameter's range on this model.
+    InRange(u16),
+    /// A whole number (samples, steps, windows, strides, seeds).
+    Whole(u16),
+    /// The range's edges and just past them, zero, NaN and the infinities.
+    Edge(u8),
+}
+
+impl Value {
+    pub fn resolve(self, name: &str, model: &Model) -> f64 {
+        let range = ALL.iter().find(|p| p.name == name).map(|p| p.resolve(model.spec())).map(|p| (p.min, p.max));
+        let (min, max) = range.unwrap_or((0.0, 1.0));
+        match self {
+            Value::Raw(v) => v,
+            Value::InRange(k) => min + (max - min) * k as f64 / 65535.0,
+            Value::Whole(n) => n as f64,
+            Value::Edge(e) => match e % 12 {
+                0 => min,
+                1 => max,
+                2 => min - 1.0,
+                3 => max + 1.0,
+                4 => f64::from_bits(min.to_bits().wrapping_sub(1)),
+                5 => f64::from_bits(max.to_bits().wrapping_add(1)),
+                6 => 0.0,
+                7 => -0.0,
+                8 => f64::NAN,
+                9 => f64::INFINITY,
+                10 => f64::NEG_INFINITY,
+                _ => (min + max) / 2.0,
+            },
+        }
+    }
+}
+
+/// A method and its parameters as a caller might send them.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct MethodInput {
+    pub method: Name,
+    pub values: Vec<(Name, Value)>,
+    /// Per-layer rule names (the `custom` composite takes them; other methods refuse them).
+    pub layers: Vec<Name>,
+}
+
+impl MethodInput {
+    /// The method's name and its parameters for `model`. Unknown parameter names are
+    /// refused by `ParameterValues::set` before `Method::parse` ever sees them, so they
+    /// are dropped here (after checking that `set` does refuse them).
+    pub fn build(&self, model: &Model) -> (String, Params) {
+        let methods: Vec<&str> = METHODS.iter().map(|m| m.name).collect();
+        let params: Vec<&str> = ALL.iter().map(|p| p.name).collect();
+        let mut out = Params::default();
+        for (name, value) in &self.values {
+            let name = name.pick(&params);
+            let value = value.resolve(&name, model);
+            let known = params.contains(&name.as_str());
+            assert_eq!(out.values.set(&name, value).is_ok(), known, "set({name:?}) accepted an unknown name or refused a known one");
+        }
+        out.layers = self.layers.iter().map(|n| n.pick(&methods)).collect();
+        (self.method.pick(&methods), out)
+    }
+}
+
+/// A method `Method::parse` built for `model` must be well-formed: every value in it
+/// finite, and (for LRP) a rule on exactly the layers with parameters, which is
+/// what `explain` requires of it.
+pub fn check_method(method: &Method, model: &Model) {
+    match method {
+        Method::Lrp(rules) => {
+            assert_eq!(rules.len(), model.layers().len(), "one rule slot per layer");
+            for (layer, rule) in model.layers().iter().zip(rules) {
+                assert_eq!(layer.bias().is_some(), rule.is_some(), "a rule on {} layer {rule:?}", layer.kind());
+                if let Some(rule) = rule {
+                    assert!(rule_is_finite(rule), "non-finite value in {rule:?}");
+                }
+            }
+        }
+        Method::Baseline(Baseline::SmoothGrad { noise, samples, .. }) => {
+            assert!(noise.is_finite() && *noise >= 0.0, "noise {noise}");
+            assert!(*samples >= 1, "samples {samples}");
+        }
+        Method::Baseline(Baseline::IntegratedGradients { steps }) => assert!(*steps >= 1, "steps {steps}"),
+        Method::Baseline(Baseline::Occlusion { window, stride }) => assert!(*window >= 1 && *stride >= 1, "{window} {stride}"),
+        Method::Baseline(Baseline::Gradient | Baseline::GradientTimesInput) => {}
+    }
+}
+
+pub fn rule_is_finite(rule: &Rule) -> bool {
+    let input = |m: &InputMod| match m {
+        InputMod::Constant(c) => c.is_finite(),
+        _ => true,
+    };
+    let params = |m: &ParamMod| match m {
+        ParamMod::GammaPositive(g) | ParamMod::GammaNegative(g) => g.is_finite(),
+        _ => true,
+    };
+    rule.stabilizer.is_finite()
+        && rule.params.iter().all(|(_, v)| v.is_finite())
+        && rule.groups.iter().all(|g| {
+            g.coefficient.is_finite() && g.terms.iter().all(|t| t.sign.is_finite() && input(&t.input) && params(&t.params))
+        })
+}
+
+/// The input of `parse_params`.
+#[derive(Arbitrary, Debug)]
+pub struct ParseParamsInput {
+    pub model: u8,
+    pub method: MethodInput,
+}
+
+/// `parse_params`' body: the method if it parsed.
+pub fn parse_params(input: &ParseParamsInput) -> Option<Method> {
+    let models = embedded::all().expect("the embedded models load");
+    let model = &models[input.model as usize % models.len()];
+    let (name, params) = input.method.build(model);
+    let method = Method::parse(&name, &params, model).ok()?;
+    check_method(&method, model);
+    Some(method)
+}
+
+/// SmoothGrad samples and Integrated Gradients steps the `explain` target runs, at most.
+pub const MAX_PASSES: usize = 50;
+
+#[derive(Arbitrary, Debug)]
+pub enum TargetInput {
+    Predicted,
+    Class(u8),
+    Any(usize),
+}
+
+/// The input of `explain`.
+#[derive(Arbitrary, Debug)]
+pub struct ExplainInput {
+    pub model: u8,
+    pub method: MethodInput,
+    /// Pixels, repeated to the model's input length and mapped into its range.
+    pub pixels: Vec<u8>,
+    pub two_inputs: bool,
+    pub target: TargetInput,
+    pub one_hot: bool,
+    pub zero_bias: bool,
+}
+
+/// What became of an `explain` input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The method did not parse.
+    Refused,
+    /// Too slow for the fuzzer (see [`MAX_PASSES`]).
+    Skipped,
+    /// `explain` returned an error.
+    Failed,
+    Explained,
+}
+
+/// `explain`'s body.
+pub fn explain_input(input: &ExplainInput) -> Outcome {
+    let models = embedded::all().expect("the embedded models load");
+    let model = &models[input.model as usize % models.len()];
+    let (name, params) = input.method.build(model);
+    let Ok(method) = Method::parse(&name, &params, model) else { return Outcome::Refused };
+    check_method(&method, model);
+    let convolutional = model.layers().iter().any(|l| matches!(l, Layer::Conv2d(_)));
+    match method {
+        Method::Baseline(Baseline::SmoothGrad { samples, .. }) if samples > MAX_PASSES => return Outcome::Skipped,
+        Method::Baseline(Baseline::IntegratedGradients { steps }) if steps > MAX_PASSES => return Outcome::Skipped,
+        Method::Baseline(Baseline::Occlusion { stride, .. }) if convolutional && stride < 2 => return Outcome::Skipped,
+        _ => {}
+    }
+
+    let [low, high] = model.spec().input_range;
+    let n = if input.two_inputs { 2 } else { 1 };
+    let len = model.input_len();
+    let values: Vec<f32> = (0..n * len)
+        .map(|i| {
+            let byte = if input.pixels.is_empty() { 0 } else { input.pixels[i % input.pixels.len()] };
+            (low + (high - low) * byte as f32 / 255.0).clamp(low, high)
+        })
+        .collect();
+    let batch = model.batch(&values).expect("values of the model's length and range");
+    let options = Options {
+        target: match input.target {
+            TargetInput::Predicted => Target::Predicted,
+            TargetInput::Class(c) => Target::Class(c as usize),
+            TargetInput::Any(c) => Target::Class(c),
+        },
+        output: if input.one_hot { OutputRelevance::OneHot } else { OutputRelevance::Score },
+        zero_bias: input.zero_bias,
+    };
+    let Ok(explanation) = explain(model, batch, &method, &options) else { return Outcome::Failed };
+
+    let mut input_shape = vec![n];
+    input_shape.extend(&model.spec().input_shape);
+    assert_eq!(explanation.relevance.shape(), &input_shape[..]);
+    assert_eq!(explanation.targets.len(), n);
+    assert!(explanation.targets.iter().all(|&t| t < model.classes().len()));
+    assert!(explanation.output_relevance.iter().all(|v| v.is_finite()), "non-finite output relevance");
+    assert!(explanation.relevance.iter().all(|v| v.is_finite()), "non-finite relevance with {method:?}");
+    for layer in &explanation.layers {
+        assert!(layer.relevance.iter().all(|v| v.is_finite()), "non-finite relevance at layer {}", layer.index);
+        for b in &layer.books {
+            let values = [b.entering, b.leaving, b.bias, b.stabilizer, b.gated];
+            assert!(values.iter().all(|v| v.is_finite()), "non-finite books at layer {}: {b:?}", layer.index);
+        }
+    }
+    Outcome::Explained
+}
