@@ -1,5 +1,7 @@
 # The two commands of the README. Both install what they need first.
 PORT ?= 8000
+# Seconds each fuzz target runs in the test command's smoke run.
+FUZZ_SECONDS ?= 30
 
 .PHONY: demo test setup wasm
 
@@ -8,11 +10,14 @@ demo: setup wasm
 	@echo "Serving http://localhost:$(PORT)/www/ (Ctrl-C to stop)"
 	python3 -m http.server $(PORT) --bind 127.0.0.1
 
-## Every test: Rust (native), the wasm module in Node, and the page in headless Chromium.
+## Every test: generated files, Rust (native), the wasm module in Node, the JS API,
+## the page in headless Chromium, and a short run of every fuzz target.
 test: setup wasm
+	scripts/check-generated.sh
 	cargo test --release
 	cargo test --release --target wasm32-unknown-unknown --test wasm
-	node --test tests/browser/
+	node --test tests/js/ tests/browser/
+	scripts/fuzz-smoke.sh $(FUZZ_SECONDS)
 
 setup:
 	@scripts/setup.sh

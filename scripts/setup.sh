@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on a fresh Debian machine, skipping
-# whatever is already there: the wasm32 target, the wasm-bindgen CLI matching the
-# crate pinned in Cargo.lock, Chromium (for the browser tests) and the npm packages.
+# whatever is already there: the pinned Rust toolchain with the wasm32 target
+# (rust-toolchain.toml), the wasm-bindgen CLI matching the crate pinned in
+# Cargo.lock, nightly Rust and cargo-fuzz (for the fuzz targets), Chromium (for the
+# browser tests) and the npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,9 +15,20 @@ apt_install() {
 
 command -v cargo >/dev/null || { echo "setup: Rust (rustup, cargo) is required: https://rustup.rs" >&2; exit 1; }
 
+# The toolchain of rust-toolchain.toml, with its targets (a no-op once installed).
+rustup toolchain install >/dev/null
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   echo "setup: adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
+fi
+
+if ! rustup toolchain list | grep -q '^nightly'; then
+  echo "setup: installing the nightly toolchain (for cargo fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-fuzz"
+  cargo install cargo-fuzz --version 0.13.2
 fi
 
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)

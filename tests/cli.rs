@@ -87,8 +87,9 @@ fn bad_arguments_fail_with_a_clear_message() {
     std::fs::write(&huge, Npy { shape: vec![1, 784], data: pixels }.to_bytes()).unwrap();
     let broken = dir.join("broken.npy");
     std::fs::write(&broken, b"\x93NUMPY not really").unwrap();
-    let cases: [(&[&str], &str); 10] = [
-        (&["explain", "test:0", "--rule", "magic"], "unknown method `magic`"),
+    let cases: [(&[&str], &str); 11] = [
+        (&["explain", "test:0", "--rule", "magic"], "invalid value 'magic' for '--rule <RULE>'"),
+        (&["explain", "test:0", "--model", "resnet"], "[possible values: mlp-narrow, mlp-wide, cnn]"),
         (&["explain", "test:0", "--param", "epsilon"], "expected name=value"),
         (&["explain", "test:0", "--param", "epsilon=-2"], "epsilon: expected a number from 0"),
         (&["explain", "test:0", "--param", "sigma=2"], "sigma: unknown parameter"),

@@ -8,8 +8,10 @@ pub mod models;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use lrp::{OutputRelevance, Target};
+use lrp::lrp::METHODS;
+use lrp::{embedded, OutputRelevance, Target};
 
 const DEFAULT_MODEL: &str = "cnn";
 
@@ -33,7 +35,7 @@ enum Command {
         /// The image, IDX (.gz or raw) or .npy file, or `test:N` for test digit N.
         input: String,
         /// A model name, or `all`.
-        #[arg(long, default_value = "all")]
+        #[arg(long, default_value = "all", value_parser = model_names(true))]
         model: String,
         /// IDX labels for the images; accuracy is printed when given.
         #[arg(long)]
@@ -50,10 +52,10 @@ enum Command {
     Explain {
         /// The image(s): a .npy of N×784 or N×28×28 float32, a 28×28 PNG, an IDX file, or `test:N`.
         input: String,
-        #[arg(long, default_value = DEFAULT_MODEL)]
+        #[arg(long, default_value = DEFAULT_MODEL, value_parser = model_names(false))]
         model: String,
         /// A rule, composite or baseline (listed below).
-        #[arg(long, default_value = "epsilon")]
+        #[arg(long, default_value = "epsilon", value_parser = PossibleValuesParser::new(METHODS.iter().map(|m| m.name)))]
         rule: String,
         /// A parameter of the rule, as name=value (repeatable).
         #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -89,6 +91,11 @@ enum Command {
         #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/www/gallery.js"))]
         out: PathBuf,
     },
+}
+
+/// The embedded models' names (and `all`) as the values `--model` accepts.
+fn model_names(all: bool) -> PossibleValuesParser {
+    PossibleValuesParser::new(embedded::names().into_iter().chain(all.then_some("all")))
 }
 
 pub fn main() -> ExitCode {
