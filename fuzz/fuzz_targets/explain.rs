@@ -7,9 +7,10 @@
 //! the model says.
 //!
 //! To keep an execution near a millisecond, the harness skips SmoothGrad and
-//! Integrated Gradients with more than `MAX_PASSES` (50) samples or steps, and
-//! occlusion with a stride under 2 on the CNN: the library accepts them, they are
-//! only slow. The body is `fuzz_support::explain_input`.
+//! Integrated Gradients with more than `MAX_PASSES` (50) samples or steps, occlusion
+//! with a stride under 2 on the CNN, and anything whose passes × inputs × cost of a
+//! forward pass exceeds `MAX_EXPLAIN_WORK` (10⁷ multiply-adds): the library accepts
+//! them, they are only slow. The body is `fuzz_support::explain_input`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

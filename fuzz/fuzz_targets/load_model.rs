@@ -11,7 +11,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use lrp::model::Layer;
 use lrp::Model;
 
 /// Multiply-adds (and activation values) of one forward pass, at most.
@@ -34,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = model.parameter_count();
     let _ = lrp::catalogue(&model);
 
-    if work(&model) > MAX_WORK {
+    if fuzz_support::work(&model) > MAX_WORK {
         return;
     }
     let [low, high] = model.spec().input_range;
@@ -49,24 +48,3 @@ fuzz_target!(|data: &[u8]| {
     let predictions = forward.predictions();
     assert!(predictions.len() == 1 && predictions[0] < model.classes().len().max(1));
 });
-
-/// Multiply-adds of one forward pass, plus every activation value written (so a model
-/// of cheap layers on huge tensors counts too); saturating.
-fn work(model: &Model) -> u128 {
-    let elements = |shape: &[usize]| shape.iter().fold(1u128, |n, &d| n.saturating_mul(d as u128));
-    let mut total = elements(&model.shapes()[0]);
-    for (layer, io) in model.layers().iter().zip(model.shapes().windows(2)) {
-        let (input, output) = (elements(&io[0]), elements(&io[1]));
-        let per_output = match layer {
-            Layer::Dense(d) => d.weight().ncols() as u128,
-            Layer::Conv2d(c) => {
-                let (_, channels, kh, kw) = c.weight.dim();
-                (channels as u128).saturating_mul(kh as u128).saturating_mul(kw as u128)
-            }
-            Layer::MaxPool2d(p) | Layer::AvgPool2d(p) => (p.kernel[0] as u128).saturating_mul(p.kernel[1] as u128),
-            Layer::Relu | Layer::Flatten => 1,
-        };
-        total = total.saturating_add(input).saturating_add(output.saturating_mul(per_output.max(1)));
-    }
-    total
-}

@@ -153,6 +153,48 @@ pub fn parse_params(input: &ParseParamsInput) -> Option<Method> {
 /// SmoothGrad samples and Integrated Gradients steps the `explain` target runs, at most.
 pub const MAX_PASSES: usize = 50;
 
+/// Multiply-adds one `explain` execution may cost, at most: forward passes (or
+/// gradients, or occluded copies) × inputs × [`work`] of one forward pass. A gradient
+/// costs about three forward passes, so this is 1–2 ms natively (a few under the
+/// sanitizer); it admits 14 gradients of the CNN, 30 of mlp-wide, 50 (the cap) of
+/// mlp-narrow, and occlusion down to stride 10 on the CNN, 6 on mlp-wide and 4 on
+/// mlp-narrow (`cargo run --manifest-path fuzz/seeds/Cargo.toml -- time` prints these).
+pub const MAX_EXPLAIN_WORK: u128 = 10_000_000;
+
+/// Multiply-adds of one forward pass of one input, plus every activation value
+/// written (so a model of cheap layers on huge tensors counts too); saturating.
+pub fn work(model: &Model) -> u128 {
+    let elements = |shape: &[usize]| shape.iter().fold(1u128, |n, &d| n.saturating_mul(d as u128));
+    let mut total = elements(&model.shapes()[0]);
+    for (layer, io) in model.layers().iter().zip(model.shapes().windows(2)) {
+        let (input, output) = (elements(&io[0]), elements(&io[1]));
+        let per_output = match layer {
+            Layer::Dense(d) => d.weight().ncols() as u128,
+            Layer::Conv2d(c) => {
+                let (_, channels, kh, kw) = c.weight.dim();
+                (channels as u128).saturating_mul(kh as u128).saturating_mul(kw as u128)
+            }
+            Layer::MaxPool2d(p) | Layer::AvgPool2d(p) => (p.kernel[0] as u128).saturating_mul(p.kernel[1] as u128),
+            Layer::Relu | Layer::Flatten => 1,
+        };
+        total = total.saturating_add(input).saturating_add(output.saturating_mul(per_output.max(1)));
+    }
+    total
+}
+
+/// Forward passes (or gradients) a method runs per input: samples, steps, or one per
+/// occlusion window position (as `baseline::occlusion` places them).
+pub fn passes(method: &Method, model: &Model) -> usize {
+    match method {
+        Method::Baseline(Baseline::SmoothGrad { samples, .. }) => *samples,
+        Method::Baseline(Baseline::IntegratedGradients { steps }) => *steps,
+        Method::Baseline(Baseline::Occlusion { stride, .. }) => {
+            model.spec().input_shape.iter().map(|&s| s.div_ceil((*stride).clamp(1, s))).product()
+        }
+        _ => 1,
+    }
+}
+
 #[derive(Arbitrary, Debug)]
 pub enum TargetInput {
     Predicted,
@@ -193,15 +235,16 @@ pub fn explain_input(input: &ExplainInput) -> Outcome {
     let Ok(method) = Method::parse(&name, &params, model) else { return Outcome::Refused };
     check_method(&method, model);
     let convolutional = model.layers().iter().any(|l| matches!(l, Layer::Conv2d(_)));
+    let n = if input.two_inputs { 2 } else { 1 };
     match method {
         Method::Baseline(Baseline::SmoothGrad { samples, .. }) if samples > MAX_PASSES => return Outcome::Skipped,
         Method::Baseline(Baseline::IntegratedGradients { steps }) if steps > MAX_PASSES => return Outcome::Skipped,
         Method::Baseline(Baseline::Occlusion { stride, .. }) if convolutional && stride < 2 => return Outcome::Skipped,
+        _ if (passes(&method, model) * n) as u128 * work(model) > MAX_EXPLAIN_WORK => return Outcome::Skipped,
         _ => {}
     }
 
     let [low, high] = model.spec().input_range;
-    let n = if input.two_inputs { 2 } else { 1 };
     let len = model.input_len();
     let values: Vec<f32> = (0..n * len)
         .map(|i| {

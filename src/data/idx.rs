@@ -27,7 +27,10 @@ impl Idx {
         }
         let dims: Vec<usize> =
             bytes[4..header].chunks_exact(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize).collect();
-        let expected = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        // The values per item first: with no items the total is 0 whatever they are,
+        // and `item_len` must not overflow on a file that was read.
+        let item = dims[1..].iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        let expected = item.and_then(|item| item.checked_mul(dims[0]));
         if expected != Some(bytes.len() - header) {
             return fail(format!(
                 "IDX dimensions {dims:?} need {expected:?} bytes of data, the file has {}",
@@ -107,5 +110,16 @@ mod tests {
         assert!(Idx::parse(&[0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0]).unwrap_err().to_string().contains("0x0d"));
         assert!(Idx::parse(&[0, 0, 8, 1, 0, 0, 0, 3, 1, 2]).unwrap_err().to_string().contains("need"));
         assert!(Idx::parse(&[0, 0, 8, 2, 0, 0]).is_err());
+    }
+
+    #[test]
+    fn refuses_items_too_large_to_count_even_with_no_items() {
+        // Found by fuzzing (read_idx): zero items of 0x3b11 × 0x074ede4a × 0x5783c31e
+        // bytes each were read, and item_len() then overflowed.
+        let bytes = [0, 0, 8, 4, 0, 0, 0, 0, 0, 0, 0x3b, 0x11, 0x07, 0x4e, 0xde, 0x4a, 0x57, 0x83, 0xc3, 0x1e];
+        assert!(Idx::parse(&bytes).unwrap_err().to_string().contains("need None bytes"));
+        // Zero items of a size that can be counted are still a valid (empty) file.
+        let empty = Idx::parse(&[0, 0, 8, 2, 0, 0, 0, 0, 0, 0, 0, 3]).unwrap();
+        assert!(empty.is_empty() && empty.item_len() == 3);
     }
 }

@@ -15,8 +15,46 @@ fn fail(message: impl std::fmt::Display) -> Error {
     Error::Data(format!(".npy: {message}"))
 }
 
+/// The deepest nesting of brackets read in a header. NumPy's headers for the arrays
+/// read here nest two deep (the shape's tuple in the dict); a structured dtype, which
+/// is refused anyway, nests four deep.
+const MAX_NESTING: usize = 4;
+
+/// Checks the header for what would cost npyz dearly, before it sees the bytes: the
+/// header length the file announces (npyz allocates it up front: 4 GiB for a 12-byte
+/// file), and the nesting of brackets (its parser of the Python literal backtracks
+/// exponentially on unclosed brackets: twelve `{` took 2 s, fourteen 18 s).
+fn check_header(bytes: &[u8]) -> Result<()> {
+    let (start, size) = match bytes {
+        [0x93, b'N', b'U', b'M', b'P', b'Y', 1, _, a, b, ..] => (10, u16::from_le_bytes([*a, *b]) as usize),
+        [0x93, b'N', b'U', b'M', b'P', b'Y', 2 | 3, _, a, b, c, d, ..] => {
+            (12, u32::from_le_bytes([*a, *b, *c, *d]) as usize)
+        }
+        _ => return Ok(()), // npyz says what is wrong
+    };
+    let Some(header) = bytes[start..].get(..size) else {
+        return Err(fail(format!(
+            "the header is said to have {size} bytes, the file has {} after the preamble",
+            bytes.len() - start
+        )));
+    };
+    let mut depth = 0usize;
+    for &b in header {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Err(fail(format!("the header nests brackets more than {MAX_NESTING} deep")));
+        }
+    }
+    Ok(())
+}
+
 impl Npy {
     pub fn parse(bytes: &[u8]) -> Result<Npy> {
+        check_header(bytes)?;
         let file = NpyFile::new(bytes).map_err(fail)?;
         if file.order() != Order::C {
             return Err(fail("only C-order arrays are read"));
@@ -83,5 +121,40 @@ mod tests {
         writer.extend([0.5f64, -3.0]).unwrap();
         writer.finish().unwrap();
         assert_eq!(Npy::parse(&bytes).unwrap(), Npy { shape: vec![2], data: vec![0.5, -3.0] });
+    }
+
+    // Found by fuzzing (read_npy).
+
+    /// A version 1.0 file with this header (a newline is added) and no data.
+    fn version_1(header: &str) -> Vec<u8> {
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend((header.len() as u16 + 1).to_le_bytes());
+        bytes.extend(header.as_bytes());
+        bytes.push(b'\n');
+        bytes
+    }
+
+    #[test]
+    fn refuses_deeply_nested_headers_at_once() {
+        // 97 unclosed braces: npyz's parser of the header backtracked for minutes.
+        let bytes =
+            version_1(&format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({} 'V4' }}", "{".repeat(97)));
+        let start = std::time::Instant::now();
+        assert!(Npy::parse(&bytes).unwrap_err().to_string().contains("nests brackets"));
+        assert!(start.elapsed().as_secs() < 1);
+        // Structured dtypes (four deep) still reach npyz, and are refused by dtype.
+        let mut bytes = version_1("{'descr': [('a', '<f4', (1,))], 'fortran_order': False, 'shape': (1,), }");
+        bytes.extend(1f32.to_le_bytes());
+        let error = Npy::parse(&bytes).unwrap_err().to_string();
+        assert!(error.contains("dtype"), "{error}");
+    }
+
+    #[test]
+    fn refuses_a_header_longer_than_the_file_before_allocating_it() {
+        // Version 2 announces a 4 GiB header in 12 bytes; npyz allocated it first.
+        let bytes = b"\x93NUMPY\x02\x00\xff\xff\xff\xff";
+        assert!(Npy::parse(bytes).unwrap_err().to_string().contains("4294967295 bytes"));
+        let bytes = b"\x93NUMPY\x01\x00\x10\x00{}";
+        assert!(Npy::parse(bytes).unwrap_err().to_string().contains("16 bytes"));
     }
 }

@@ -242,6 +242,31 @@ fn method_key(method: &lrp::Method, _methods: &[&str]) -> String {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("time") {
+        for model in lrp::embedded::all().unwrap() {
+            let budget = fuzz_support::MAX_EXPLAIN_WORK / fuzz_support::work(model);
+            let stride = (1..=28).find(|s| (28usize.div_ceil(*s) as u128).pow(2) <= budget).unwrap();
+            println!("{}: work {} per pass, {budget} passes, occlusion stride >= {stride}", model.name(), fuzz_support::work(model));
+        }
+        let dir = root().join("fuzz/corpus/explain");
+        let mut rows = vec![];
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let input = ExplainInput::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+            explain_input(&input);
+            let start = std::time::Instant::now();
+            for _ in 0..10 {
+                explain_input(&input);
+            }
+            rows.push((start.elapsed().as_micros() / 10, path.file_name().unwrap().to_string_lossy().to_string(), input.two_inputs));
+        }
+        rows.sort();
+        for r in rows {
+            println!("{:>8} us  {} two={}", r.0, r.1, r.2);
+        }
+        return;
+    }
     models();
     idx();
     npy();
