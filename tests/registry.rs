@@ -275,3 +275,54 @@ fn the_registry_is_consistent() {
         assert!(METHODS.iter().any(|m| m.params().iter().any(|q| q.name == p.name)), "{} unused", p.name);
     }
 }
+
+#[test]
+fn defaults_are_the_documented_ones() {
+    // README, "Methods": the default of every parameter (z^B's bounds: the input range).
+    for model in models() {
+        let [low, high] = model.spec().input_range.map(|v| v as f64);
+        let documented = [
+            ("epsilon", 0.25),
+            ("gamma", 0.25),
+            ("alpha", 2.0),
+            ("beta", 1.0),
+            ("low", low),
+            ("high", high),
+            ("noise", 0.1),
+            ("samples", 20.0),
+            ("seed", 0.0),
+            ("steps", 20.0),
+            ("window", 4.0),
+            ("stride", 2.0),
+        ];
+        for info in catalogue(&model) {
+            for p in &info.params {
+                let found = documented.iter().find(|(name, _)| *name == p.name);
+                let (_, default) = found.unwrap_or_else(|| panic!("{} undocumented", p.name));
+                assert_eq!(p.default, *default, "{} {}.{}", model.name(), info.name, p.name);
+            }
+        }
+        assert_eq!(ALL.len(), documented.len());
+    }
+    // α − β = 1 over both whole ranges: every β allowed has its α allowed, and back.
+    let cnn = embedded::get("cnn").unwrap();
+    let range = |name: &str| ALL.iter().find(|p| p.name == name).map(|p| p.resolve(cnn.spec())).unwrap();
+    let (alpha, beta) = (range("alpha"), range("beta"));
+    assert_eq!((alpha.min - 1.0, alpha.max - 1.0), (beta.min, beta.max));
+}
+
+#[test]
+fn custom_holds_its_rules_to_their_constraints() {
+    let model = embedded::get("cnn").unwrap();
+    let custom = |rule: &str, values: &[(&str, f64)]| {
+        let p = Params { layers: custom_layers(model, rule), ..params(values) };
+        Method::parse("custom", &p, model).map_err(|e| e.to_string())
+    };
+    assert!(custom("z-box", &[("low", 0.8), ("high", 0.2)]).unwrap_err().contains("low < high"));
+    assert!(custom("alpha-beta", &[("alpha", 2.0), ("beta", 2.0)]).unwrap_err().contains("alpha - beta = 1"));
+    // One of α and β sets the other, as for the rule alone.
+    let Ok(Method::Lrp(rules)) = custom("alpha-beta", &[("alpha", 3.0)]) else { panic!("α = 3 alone") };
+    assert_eq!(rules.iter().flatten().next().unwrap().params, vec![("alpha", 3.0), ("beta", 2.0)]);
+    let listed = catalogue(model).into_iter().find(|m| m.name == "custom").unwrap().constraints;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+}

@@ -606,4 +606,99 @@ mod tests {
         pool.for_each_window(1, [h, w], |_, taps| taps(&mut |_| count += 1));
         count as f32
     }
+
+    /// PyTorch's output size: ⌊(H + 2p − k) / s⌋ + 1, or nothing when the kernel does not fit.
+    #[test]
+    fn window_geometry_follows_pytorch() {
+        let pool = |k: usize, s: usize, p: usize| Pool2d { kernel: [k, k], stride: [s, s], padding: [p, p] };
+        assert_eq!(pool(2, 2, 0).output_hw(28, 28), Some([14, 14]));
+        assert_eq!(pool(3, 2, 1).output_hw(7, 4), Some([4, 2]));
+        // A kernel exactly as large as the (padded) input fits once.
+        assert_eq!(pool(5, 1, 0).output_hw(5, 5), Some([1, 1]));
+        assert_eq!(pool(5, 3, 1).output_hw(3, 4), Some([1, 1]));
+        assert_eq!(pool(5, 1, 0).output_hw(4, 9), None);
+        assert_eq!(pool(3, 0, 0).output_hw(5, 5), None, "stride 0");
+        assert_eq!(pool(0, 1, 0).output_hw(5, 5), None, "kernel 0");
+        let conv =
+            Conv2d { weight: Array4::zeros((2, 1, 5, 3)), bias: Array1::zeros(2), stride: [2, 1], padding: [1, 0] };
+        // Rows: ⌊(9 + 2 − 5) / 2⌋ + 1 = 4; columns: ⌊(6 − 3) / 1⌋ + 1 = 4.
+        assert_eq!(conv.output_hw(9, 6), Some([4, 4]));
+        assert_eq!(conv.output_hw(2, 6), None);
+    }
+
+    #[test]
+    fn layer_kinds_shapes_counts_and_descriptions() {
+        let dense = Layer::Dense(Dense::new(Array2::zeros((3, 4)), Array1::zeros(3)));
+        let weight = Array4::zeros((6, 2, 5, 3));
+        let conv = Layer::Conv2d(Conv2d { weight, bias: Array1::zeros(6), stride: [2, 2], padding: [1, 1] });
+        let window = Pool2d { kernel: [2, 2], stride: [2, 2], padding: [0, 0] };
+        let (max, avg) = (Layer::MaxPool2d(window), Layer::AvgPool2d(window));
+        let all = [&dense, &conv, &max, &avg, &Layer::Relu, &Layer::Flatten];
+        let kinds: Vec<&str> = all.iter().map(|l| l.kind()).collect();
+        assert_eq!(kinds, ["Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "ReLU", "Flatten"]);
+        // Weights and biases: 3·4 + 3, 6·2·5·3 + 6.
+        let counts: Vec<usize> = all.iter().map(|l| l.parameter_count()).collect();
+        assert_eq!(counts, [15, 186, 0, 0, 0, 0]);
+        assert_eq!(dense.output_shape(&[4]), Some(vec![3]));
+        assert_eq!(dense.output_shape(&[5]), None);
+        assert_eq!(dense.output_shape(&[1, 2, 2]), None);
+        // ⌊(9 + 2 − 5) / 2⌋ + 1 = 4 rows, ⌊(8 + 2 − 3) / 2⌋ + 1 = 4 columns.
+        assert_eq!(conv.output_shape(&[2, 9, 8]), Some(vec![6, 4, 4]));
+        assert_eq!(conv.output_shape(&[3, 9, 8]), None, "wrong channel count");
+        assert_eq!(conv.output_shape(&[2, 1, 8]), None, "too small");
+        assert_eq!(max.output_shape(&[3, 5, 4]), Some(vec![3, 2, 2]));
+        assert_eq!(avg.output_shape(&[3, 6, 6]), Some(vec![3, 3, 3]));
+        assert_eq!(max.output_shape(&[4]), None);
+        assert_eq!(Layer::Relu.output_shape(&[3, 5, 4]), Some(vec![3, 5, 4]));
+        assert_eq!(Layer::Flatten.output_shape(&[3, 5, 4]), Some(vec![60]));
+        assert_eq!(dense.describe(), "Linear(4→3)");
+        assert_eq!(conv.describe(), "Conv2d(2→6, 5×3, stride 2, padding 1)");
+        assert_eq!(max.describe(), "MaxPool2d(2×2, stride 2)");
+        assert_eq!(avg.describe(), "AvgPool2d(2×2, stride 2)");
+        assert_eq!(Layer::Relu.describe(), "ReLU");
+        let biased: Vec<bool> = all.iter().map(|l| l.bias().is_some()).collect();
+        assert_eq!(biased, [true, true, false, false, false, false]);
+    }
+
+    #[test]
+    fn flatten_keeps_each_sample_in_row_major_order() {
+        let x = ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 2, 1, 3]), (0..12).map(|v| v as f32).collect()).unwrap();
+        let y = Layer::Flatten.forward(&x);
+        assert_eq!(y.shape(), &[2, 6]);
+        assert_eq!(y.iter().copied().collect::<Vec<_>>(), (0..12).map(|v| v as f32).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn max_pooling_routes_each_window_to_its_first_maximum() {
+        // Ties go to the first maximum in row-major order, as PyTorch's max_pool2d
+        // records its index: every window here is all ties.
+        let x = Array4::from_elem((1, 1, 4, 4), 0.5f32);
+        let pool = Pool2d { kernel: [2, 2], stride: [2, 2], padding: [0, 0] };
+        let g = Array4::from_shape_vec((1, 1, 2, 2), vec![1.0, 2.0, 3.0, 4.0]).unwrap();
+        let routed = pool.route_to_max(x.view(), g.view());
+        let expected = [1.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        assert_eq!(routed.iter().copied().collect::<Vec<_>>(), expected);
+        // A tie between a later and an earlier cell, after a smaller first one.
+        let x = Array4::from_shape_vec((1, 1, 2, 2), vec![0.0, 2.0, 2.0, 1.0]).unwrap();
+        let one = Pool2d { kernel: [2, 2], stride: [1, 1], padding: [0, 0] };
+        let routed = one.route_to_max(x.view(), Array4::from_elem((1, 1, 1, 1), 5.0).view());
+        assert_eq!(routed.iter().copied().collect::<Vec<_>>(), [0.0, 5.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn the_blocked_matrix_product_handles_fewer_rows_or_columns_than_a_block() {
+        // Fewer than four rows (a convolution with one to three output channels) beside
+        // full blocks of columns, and full blocks of rows beside fewer than eight columns.
+        for [m, k, n] in [[1, 2, 8], [2, 3, 9], [3, 5, 16], [4, 3, 5], [8, 2, 1], [6, 4, 7]] {
+            let (a, b) = (values(m * k, 12), values(k * n, 13));
+            let mut out = vec![0.0; m * n];
+            matmul_add(&a, &b, &mut out, [m, k, n]);
+            for i in 0..m {
+                for j in 0..n {
+                    let expected: f32 = (0..k).map(|r| a[i * k + r] * b[r * n + j]).sum();
+                    assert!((out[i * n + j] - expected).abs() < 1e-5, "{m}×{k}×{n} at ({i}, {j})");
+                }
+            }
+        }
+    }
 }
