@@ -55,8 +55,8 @@ pub fn smoothgrad_with_noise(
 }
 
 /// SmoothGrad with noise from a seeded generator (the same on every platform).
-/// Each input of the batch has its own stream, so an input's explanation does not
-/// depend on what else is in the batch.
+/// Every input of the batch draws the same stream from `seed`, so an input's
+/// explanation depends neither on what else is in the batch nor on its place in it.
 pub fn smoothgrad(
     model: &Model,
     x: &ArrayD<f32>,
@@ -65,15 +65,11 @@ pub fn smoothgrad(
     samples: usize,
     seed: u64,
 ) -> Result<ArrayD<f32>> {
-    let per_input = x.len() / x.shape()[0].max(1);
     let mut draws: Vec<ArrayD<f32>> = (1..samples).map(|_| ArrayD::zeros(x.raw_dim())).collect();
     for n in 0..x.shape()[0] {
-        let mut random = Normal::new(seed.wrapping_add((n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+        let mut random = Normal::new(seed);
         for draw in &mut draws {
-            let mut sample = draw.index_axis_mut(Axis(0), n);
-            let values = sample.as_slice_mut().expect("standard layout");
-            debug_assert_eq!(values.len(), per_input);
-            values.iter_mut().for_each(|v| *v = random.sample() as f32);
+            draw.index_axis_mut(Axis(0), n).iter_mut().for_each(|v| *v = random.sample() as f32);
         }
     }
     smoothgrad_with_noise(model, x, output_relevance, noise_level, &draws)

@@ -225,7 +225,7 @@ fn info(spec: &MethodSpec, model: &Model) -> MethodInfo {
             let args = args(spec, &Params::default(), model);
             rules(args.and_then(|args| assign(&positions(model), |at, _| suggested(&args, at)).map(Method::Lrp)))
         }
-        Build::Baseline(_) => None,
+        // Baselines parse to no rules.
         _ => rules(Method::parse(spec.name, &Params::default(), model)),
     };
     MethodInfo {

@@ -196,9 +196,27 @@ impl Conv2d {
 }
 
 /// `out += a · b` for row-major `a` (m×k), `b` (k×n) and `out` (m×n): the
-/// convolutions' matrix product. Blocks of 4 rows × 8 columns are accumulated in
-/// registers over all of `k`, so each value of `b` is loaded once per four rows.
+/// convolutions' matrix product. Natively, `matrixmultiply` (through ndarray) with its
+/// AVX/FMA kernels: CNN ε 145 → 118 µs against [`blocked_matmul_add`] (`cargo bench`).
+#[cfg(not(target_arch = "wasm32"))]
 fn matmul_add(a: &[f32], b: &[f32], out: &mut [f32], [m, k, n]: [usize; 3]) {
+    let a = ArrayView2::from_shape((m, k), a).expect("m×k");
+    let b = ArrayView2::from_shape((k, n), b).expect("k×n");
+    let mut out = ndarray::ArrayViewMut2::from_shape((m, n), out).expect("m×n");
+    ndarray::linalg::general_mat_mul(1.0, &a, &b, 1.0, &mut out);
+}
+
+/// In wasm, `matrixmultiply` has no SIMD kernel; [`blocked_matmul_add`], which
+/// vectorises with simd128, is faster there: CNN ε in Chromium 0.29 → 0.24 ms.
+#[cfg(target_arch = "wasm32")]
+fn matmul_add(a: &[f32], b: &[f32], out: &mut [f32], shape: [usize; 3]) {
+    blocked_matmul_add(a, b, out, shape)
+}
+
+/// `out += a · b` as [`matmul_add`]. Blocks of 4 rows × 8 columns are accumulated in
+/// registers over all of `k`, so each value of `b` is loaded once per four rows.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // natively, only its tests use it
+fn blocked_matmul_add(a: &[f32], b: &[f32], out: &mut [f32], [m, k, n]: [usize; 3]) {
     const ROWS: usize = 4;
     const COLUMNS: usize = 8;
     let full_rows = m - m % ROWS;
@@ -367,7 +385,7 @@ impl Pool2d {
 fn window_output(hw: [usize; 2], k: [usize; 2], stride: [usize; 2], padding: [usize; 2]) -> Option<[usize; 2]> {
     let mut out = [0; 2];
     for d in 0..2 {
-        let padded = hw[d] + 2 * padding[d];
+        let padded = padding[d].checked_mul(2).and_then(|p| p.checked_add(hw[d]))?;
         if stride[d] == 0 || k[d] == 0 || padded < k[d] {
             return None;
         }
@@ -578,8 +596,12 @@ mod tests {
             let expected: Vec<f32> = (0..m * n)
                 .map(|ij| out[ij] + (0..k).map(|r| a[(ij / n) * k + r] * b[r * n + ij % n]).sum::<f32>())
                 .collect();
-            matmul_add(&a, &b, &mut out, [m, k, n]);
+            // Both kernels: the hand-written one (wasm's) and the one this build uses.
+            let mut native = out.clone();
+            blocked_matmul_add(&a, &b, &mut out, [m, k, n]);
+            matmul_add(&a, &b, &mut native, [m, k, n]);
             assert!(out.iter().zip(&expected).all(|(x, y)| (x - y).abs() < 1e-4), "{m}×{k}×{n}");
+            assert!(native.iter().zip(&expected).all(|(x, y)| (x - y).abs() < 1e-4), "{m}×{k}×{n}");
         }
     }
 
@@ -692,7 +714,7 @@ mod tests {
         for [m, k, n] in [[1, 2, 8], [2, 3, 9], [3, 5, 16], [4, 3, 5], [8, 2, 1], [6, 4, 7]] {
             let (a, b) = (values(m * k, 12), values(k * n, 13));
             let mut out = vec![0.0; m * n];
-            matmul_add(&a, &b, &mut out, [m, k, n]);
+            blocked_matmul_add(&a, &b, &mut out, [m, k, n]);
             for i in 0..m {
                 for j in 0..n {
                     let expected: f32 = (0..k).map(|r| a[i * k + r] * b[r * n + j]).sum();
