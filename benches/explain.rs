@@ -14,7 +14,10 @@ fn explanations(c: &mut Criterion) {
         let methods = [
             ("epsilon", Method::parse("epsilon", &Params::default(), model).unwrap()),
             ("epsilon-gamma-box", Method::parse("epsilon-gamma-box", &Params::default(), model).unwrap()),
-            ("alpha2-beta1", Method::parse("alpha-beta", &Params::default().with("alpha", 2.0).unwrap(), model).unwrap()),
+            (
+                "alpha2-beta1",
+                Method::parse("alpha-beta", &Params::default().with("alpha", 2.0).unwrap(), model).unwrap(),
+            ),
         ];
         for (name, method) in &methods {
             group.bench_function(BenchmarkId::new(model.name(), name), |b| {

@@ -1,6 +1,23 @@
 /* tslint:disable */
 /* eslint-disable */
 /**
+ * A curve averaged over the inputs of a split.
+ */
+export interface MeanCurve {
+    order: Order;
+    split: ReportSplit;
+    inputs: number;
+    score: number[];
+    probability: number[];
+    confidence: number[];
+    /**
+     * The fraction of inputs predicted otherwise than at step 0.
+     */
+    flipped: number[];
+    strongest: number[];
+}
+
+/**
  * A method as it applies to one model: what `methods()` and the CLI's help list.
  */
 export interface MethodInfo {
@@ -31,9 +48,13 @@ export interface Classification {
      */
     probabilities: Float32Array;
     /**
-     * The poster's (top score − runner-up) / top score.
+     * The poster's (max − 2nd max) / max of the probabilities, in [0, 1].
      */
     confidence: number;
+    /**
+     * The same formula on the raw scores, where it is defined (top score positive).
+     */
+    rawConfidence: number | null;
 }
 
 /**
@@ -69,6 +90,213 @@ export interface RuleInfo {
 }
 
 /**
+ * Everything an evaluation of one model and one ranking of the pixels (a method, or
+ * the random order) gathers over any number of inputs.
+ */
+export interface Tally {
+    model: string;
+    /**
+     * The method's name, or `random` for the random order.
+     */
+    method: string;
+    imputation: Imputation;
+    schedule: Schedule;
+    /**
+     * Pixels removed at each step.
+     */
+    removed: number[];
+    /**
+     * The model's input grid.
+     */
+    grid: Grid;
+    /**
+     * One per order and split that has inputs.
+     */
+    curves: CurveSums[];
+    /**
+     * Per predicted class: the sum of the relevance maps of its inputs (empty for the
+     * random order), and how many there were.
+     */
+    classRelevance: number[][];
+    classInputs: number[];
+}
+
+/**
+ * How many pixels are gone after each step: `step · step_pixels`, for steps 0 to
+ * `steps` (capped at the number of pixels).
+ */
+export interface Schedule {
+    steps: number;
+    stepPixels: number;
+}
+
+/**
+ * Inputs the model classifies correctly, wrongly, or without a label to tell.
+ */
+export type Split = "correct" | "incorrect" | "unlabelled";
+
+/**
+ * One input's answer as its pixels are removed.
+ */
+export interface RemovalCurve extends Curve {
+    target: number;
+    /**
+     * Where the prediction first changes, if it does.
+     */
+    flip: Flip | null;
+    /**
+     * AOPC of this curve, on the target's probability.
+     */
+    aopc: number;
+    /**
+     * The mean probability over the steps (the area behind AOPC and the relevance gain).
+     */
+    area: number;
+    /**
+     * All classes' probabilities after each step, one row of `classes` per step.
+     */
+    probabilities: Float32Array;
+    /**
+     * The input after each step (if asked for), one after another.
+     */
+    images: Float32Array | null;
+}
+
+/**
+ * One input's results: its curves (one per order) and where it first flipped.
+ */
+export interface InputCurves {
+    /**
+     * Its place in the data set.
+     */
+    index: number;
+    label: number | undefined;
+    /**
+     * The class predicted and explained.
+     */
+    prediction: number;
+    curves: [Order, Curve][];
+}
+
+/**
+ * One line of the poster's table: a model × method over the inputs of a split,
+ * read from the MoRF curves (the random order's own for `random`).
+ */
+export interface Row {
+    split: ReportSplit;
+    inputs: number;
+    /**
+     * Mean confidence on the inputs themselves.
+     */
+    confidenceStart: number;
+    /**
+     * Mean confidence after the table's k pixels are removed.
+     */
+    confidenceK: number;
+    /**
+     * The highest confidence of any input after k pixels (the poster's "strongest").
+     */
+    strongestK: number;
+    /**
+     * The fraction of inputs whose prediction has changed after k pixels.
+     */
+    flippedK: number;
+    /**
+     * AOPC on the target's probability (higher: the first pixels matter more).
+     */
+    aopc: number;
+    /**
+     * LeRF area − MoRF area (0 for the random order; none without both curves).
+     */
+    relevanceGain: number | undefined;
+    /**
+     * The fraction of inputs whose prediction changes within the schedule, and the
+     * mean pixels removed at their first change.
+     */
+    flipRate: number;
+    flipPixels: number | undefined;
+    /**
+     * Mean confidence after each step.
+     */
+    confidenceSweep: number[];
+}
+
+/**
+ * Options of `evaluate` beyond the method's own parameters.
+ */
+export interface EvaluationSettings extends RemovalSettings {
+    /**
+     * The first input's place in its data set (default 0): the random streams depend
+     * on it, so that slices evaluated apart add up to the evaluation of the whole.
+     */
+    firstIndex?: number;
+}
+
+/**
+ * Options of `report`.
+ */
+export interface ReportSettings {
+    /**
+     * Pixels removed when the table is read (default 50; a step of the schedule).
+     */
+    k?: number;
+}
+
+/**
+ * Sums over the inputs of one split of their curves under one order.
+ */
+export interface CurveSums {
+    order: Order | undefined;
+    split: Split | undefined;
+    inputs: number;
+    /**
+     * Per step: the sums of the target's score, probability and the confidence.
+     */
+    score: number[];
+    probability: number[];
+    confidence: number[];
+    /**
+     * Per step: how many inputs are predicted otherwise than at step 0.
+     */
+    flipped: number[];
+    /**
+     * Per step: the highest confidence of any input (the poster's "strongest").
+     */
+    strongest: number[];
+    /**
+     * Inputs whose prediction changes within the schedule, and the pixels removed at
+     * each one's first change, summed.
+     */
+    flips: number;
+    flip_pixels: number;
+}
+
+/**
+ * The figures of one model × method.
+ */
+export interface Report {
+    model: string;
+    method: string;
+    imputation: Imputation;
+    /**
+     * Pixels removed at each step, of `pixels`.
+     */
+    removed: number[];
+    pixels: number;
+    /**
+     * The step the rows' "after k" figures are read at.
+     */
+    kStep: number;
+    curves: MeanCurve[];
+    rows: Row[];
+}
+
+/**
+ * The inputs a figure is over.
+ */
+export type ReportSplit = "all" | "correct" | "incorrect";
+
+/**
  * The model card: what the model is and how well it does, as measured by the
  * export script on the official test split with the shipped (float16) weights.
  */
@@ -84,10 +312,97 @@ export interface Card {
 }
 
 /**
+ * The model's answer after each step of removal, for the class explained (the
+ * target): step 0 is the input itself.
+ */
+export interface Curve {
+    /**
+     * Pixels removed at each step.
+     */
+    removed: number[];
+    /**
+     * The target's output score.
+     */
+    score: number[];
+    /**
+     * The target's softmax probability.
+     */
+    probability: number[];
+    /**
+     * The poster's confidence, (max − 2nd max) / max of the probabilities.
+     */
+    confidence: number[];
+    /**
+     * The predicted class.
+     */
+    prediction: number[];
+}
+
+/**
  * The options of `explain`: the model, the target, the output relevance, the
  * per-layer rules of `custom`, and the method's parameters by name.
  */
 export type ExplainParams = { model?: string; target?: "predicted" | number; output?: OutputRelevance; zeroBias?: boolean; layers?: string[] } & ParameterValues & {};
+
+/**
+ * The options of `removal` and `evaluate`: what replaces a removed pixel, how many
+ * go per step, and the seed of the random order, the tie-breaking and the noise.
+ */
+export interface RemovalSettings {
+    /**
+     * `zero` (default), `road` or `blur`.
+     */
+    removal?: Imputation;
+    /**
+     * Steps of removal (default 20).
+     */
+    steps?: number;
+    /**
+     * Pixels removed per step (default 10).
+     */
+    stepPixels?: number;
+    seed?: number;
+}
+
+/**
+ * The options of `removal`.
+ */
+export interface RemovalParams extends RemovalSettings {
+    /**
+     * An embedded model; default `cnn`.
+     */
+    model?: string;
+    /**
+     * The class whose answer is followed; default `"predicted"`.
+     */
+    target?: "predicted" | number;
+    /**
+     * `morf` (default), `lerf` or `random`.
+     */
+    order?: Order;
+    /**
+     * The input's place in its data set (the random streams depend on it); default 0.
+     */
+    index?: number;
+    /**
+     * Also return the input after each step.
+     */
+    images?: boolean;
+}
+
+/**
+ * The order in which pixels are removed.
+ */
+export type Order = "morf" | "lerf" | "random";
+
+/**
+ * The pixel grid of an input shape: `[C, H, W]`, `[H, W]` or `[D]` (one row).
+ */
+export interface Grid {
+    channels: number;
+    height: number;
+    width: number;
+}
 
 /**
  * The relevance at the input of one layer.
@@ -176,7 +491,16 @@ export interface ParameterValues {
      *
      */
     stride?: number;
+    /**
+     *
+     */
+    fill?: number;
 }
+
+/**
+ * What replaces a removed pixel.
+ */
+export type Imputation = "zero" | "road" | "blur";
 
 /**
  * Where one sample's relevance went at one layer:
@@ -204,6 +528,21 @@ export interface Books {
      * (γ on an output of exactly 0).
      */
     gated: number;
+}
+
+/**
+ * Where the prediction first changes.
+ */
+export interface Flip {
+    step: number;
+    /**
+     * Pixels removed by then.
+     */
+    pixels: number;
+    /**
+     * The class predicted then.
+     */
+    to: number;
 }
 
 /**
@@ -269,6 +608,14 @@ export type LayerSpec = { type: "Linear"; in_features: number; out_features: num
 export function classify(pixels: Float32Array | Float64Array | number[], model: string): Classification;
 
 /**
+ * The poster's evaluation of `method` (or `"random"`, the random order) on a batch:
+ * `pixels` holds the inputs one after another, `labels` one class per input (or
+ * null); `params` are as for `explain` (the predicted class is explained, from its
+ * score). Returns a tally to add to others with `report`.
+ */
+export function evaluate(pixels: Float32Array, labels: Uint8Array | null, method: string, params: ExplainParams, settings: EvaluationSettings): Tally;
+
+/**
  * Explains one input: `pixels` as for `classify`, `method` a name from `methods()`,
  * `params` the model, target, output relevance, per-layer rules and the method's parameters.
  */
@@ -285,6 +632,20 @@ export function methods(model: string): MethodInfo[];
  */
 export function models(): ModelSpec[];
 
+/**
+ * Removes the pixels of one input step by step, in the order `relevance` (one value
+ * per input value, e.g. `explain(...).relevance`) ranks them, and follows the
+ * model's answer: the poster's feature removal for one digit.
+ */
+export function removal(pixels: Float32Array | Float64Array | number[], relevance: Float32Array | Float64Array | number[], params: RemovalParams): RemovalCurve;
+
+/**
+ * Adds up tallies of one model × method × removal (from `evaluate`, on different
+ * inputs) and reads the figures off them: mean curves, the poster's table by split,
+ * AOPC and the symmetric relevance gain, and the class-mean relevance maps.
+ */
+export function report(tallies: Tally[], settings: ReportSettings): Report & { classMeans: Float32Array[] };
+
 export function start(): void;
 
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
@@ -292,9 +653,12 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
     readonly classify: (a: any, b: number) => [number, number, number];
+    readonly evaluate: (a: any, b: any, c: any, d: number, e: number) => [number, number, number];
     readonly explain: (a: any, b: any, c: number) => [number, number, number];
     readonly methods: (a: number) => [number, number, number];
     readonly models: () => [number, number, number];
+    readonly removal: (a: any, b: any, c: number) => [number, number, number];
+    readonly report: (a: any, b: number) => [number, number, number];
     readonly start: () => void;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;

@@ -16,6 +16,26 @@ export function classify(pixels, model) {
 }
 
 /**
+ * The poster's evaluation of `method` (or `"random"`, the random order) on a batch:
+ * `pixels` holds the inputs one after another, `labels` one class per input (or
+ * null); `params` are as for `explain` (the predicted class is explained, from its
+ * score). Returns a tally to add to others with `report`.
+ * @param {Float32Array} pixels
+ * @param {Uint8Array | null} labels
+ * @param {string} method
+ * @param {ExplainParams} params
+ * @param {EvaluationSettings} settings
+ * @returns {Tally}
+ */
+export function evaluate(pixels, labels, method, params, settings) {
+    const ret = wasm.evaluate(pixels, labels, method, isLikeNone(params) ? 0 : addToExternrefTable0(params), isLikeNone(settings) ? 0 : addToExternrefTable0(settings));
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return takeFromExternrefTable0(ret[0]);
+}
+
+/**
  * Explains one input: `pixels` as for `classify`, `method` a name from `methods()`,
  * `params` the model, target, output relevance, per-layer rules and the method's parameters.
  * @param {Float32Array | Float64Array | number[]} pixels
@@ -51,6 +71,39 @@ export function methods(model) {
  */
 export function models() {
     const ret = wasm.models();
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return takeFromExternrefTable0(ret[0]);
+}
+
+/**
+ * Removes the pixels of one input step by step, in the order `relevance` (one value
+ * per input value, e.g. `explain(...).relevance`) ranks them, and follows the
+ * model's answer: the poster's feature removal for one digit.
+ * @param {Float32Array | Float64Array | number[]} pixels
+ * @param {Float32Array | Float64Array | number[]} relevance
+ * @param {RemovalParams} params
+ * @returns {RemovalCurve}
+ */
+export function removal(pixels, relevance, params) {
+    const ret = wasm.removal(pixels, relevance, isLikeNone(params) ? 0 : addToExternrefTable0(params));
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return takeFromExternrefTable0(ret[0]);
+}
+
+/**
+ * Adds up tallies of one model × method × removal (from `evaluate`, on different
+ * inputs) and reads the figures off them: mean curves, the poster's table by split,
+ * AOPC and the symmetric relevance gain, and the class-mean relevance maps.
+ * @param {Tally[]} tallies
+ * @param {ReportSettings} settings
+ * @returns {Report & { classMeans: Float32Array[] }}
+ */
+export function report(tallies, settings) {
+    const ret = wasm.report(tallies, isLikeNone(settings) ? 0 : addToExternrefTable0(settings));
     if (ret[2]) {
         throw takeFromExternrefTable0(ret[1]);
     }
@@ -201,6 +254,10 @@ function __wbg_get_imports() {
             const ret = arg0[arg1 >>> 0];
             return ret;
         },
+        __wbg_get_with_ref_key_fc601247060b7204: function(arg0, arg1) {
+            const ret = arg0[arg1];
+            return ret;
+        },
         __wbg_instanceof_ArrayBuffer_12cdaa4161423e6b: function(arg0) {
             let result;
             try {
@@ -333,6 +390,10 @@ function __wbg_get_imports() {
         },
         __wbg_prototypesetcall_a366c038a3918afa: function(arg0, arg1, arg2) {
             Float64Array.prototype.set.call(getArrayF64FromWasm0(arg0, arg1), arg2);
+        },
+        __wbg_push_c9f4893fc209f768: function(arg0, arg1) {
+            const ret = arg0.push(arg1);
+            return ret;
         },
         __wbg_set_2793479888329cb6: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = Reflect.set(arg0, arg1, arg2);

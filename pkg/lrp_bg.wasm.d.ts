@@ -2,9 +2,12 @@
 /* eslint-disable */
 export const memory: WebAssembly.Memory;
 export const classify: (a: any, b: number) => [number, number, number];
+export const evaluate: (a: any, b: any, c: any, d: number, e: number) => [number, number, number];
 export const explain: (a: any, b: any, c: number) => [number, number, number];
 export const methods: (a: number) => [number, number, number];
 export const models: () => [number, number, number];
+export const removal: (a: any, b: any, c: number) => [number, number, number];
+export const report: (a: any, b: number) => [number, number, number];
 export const start: () => void;
 export const __wbindgen_malloc: (a: number, b: number) => number;
 export const __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;

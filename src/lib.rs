@@ -9,6 +9,7 @@ pub mod error;
 pub mod evaluation;
 pub mod lrp;
 pub mod model;
+pub mod random;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -7,13 +7,17 @@
 
 use std::collections::BTreeMap;
 
-use js_sys::{Array, Float32Array, Float64Array, Object, Reflect};
+use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
-use crate::evaluation::{confidence, softmax};
+use crate::evaluation::curve::{perturb, scores};
+use crate::evaluation::{
+    argmax, confidence, evaluate as run_evaluation, raw_confidence, softmax, Curve, Flip, Imputation, Order, Ranking,
+    Removal, Schedule, Tally,
+};
 use crate::lrp::{self, Books, OutputRelevance, ParameterValues, Target};
 use crate::{embedded, Model};
 
@@ -68,8 +72,10 @@ pub struct Classification {
     #[serde(with = "serde_wasm_bindgen::preserve")]
     #[tsify(type = "Float32Array")]
     pub probabilities: Float32Array,
-    /// The poster's (top score − runner-up) / top score.
+    /// The poster's (max − 2nd max) / max of the probabilities, in [0, 1].
     pub confidence: f32,
+    /// The same formula on the raw scores, where it is defined (top score positive).
+    pub raw_confidence: Option<f32>,
 }
 
 /// The relevance at the input of one layer.
@@ -155,7 +161,11 @@ pub fn explain(
     let params = read_params(params.as_ref())?;
     let model = embedded::get(params.model.as_deref().unwrap_or(DEFAULT_MODEL))?;
     let input = model.batch(&read_pixels(&pixels, model)?)?;
-    let method = lrp::Method::parse(&name, &lrp::Params { values: params.parameters, layers: params.layers.unwrap_or_default() }, model)?;
+    let method = lrp::Method::parse(
+        &name,
+        &lrp::Params { values: params.parameters, layers: params.layers.unwrap_or_default() },
+        model,
+    )?;
     let options = lrp::Options {
         target: params.target.unwrap_or_default(),
         output: params.output.unwrap_or_default(),
@@ -188,19 +198,279 @@ pub fn explain(
     })
 }
 
+/// The options of `removal` and `evaluate`: what replaces a removed pixel, how many
+/// go per step, and the seed of the random order, the tie-breaking and the noise.
+#[derive(Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RemovalSettings {
+    /// `zero` (default), `road` or `blur`.
+    #[tsify(optional)]
+    pub removal: Option<Imputation>,
+    /// Steps of removal (default 20).
+    #[tsify(optional)]
+    pub steps: Option<usize>,
+    /// Pixels removed per step (default 10).
+    #[tsify(optional)]
+    pub step_pixels: Option<usize>,
+    #[tsify(optional)]
+    pub seed: Option<u64>,
+}
+
+impl RemovalSettings {
+    fn removal(&self) -> Removal {
+        let defaults = Schedule::default();
+        Removal {
+            imputation: self.removal.unwrap_or_default(),
+            schedule: Schedule {
+                steps: self.steps.unwrap_or(defaults.steps),
+                step_pixels: self.step_pixels.unwrap_or(defaults.step_pixels),
+            },
+            seed: self.seed.unwrap_or(0),
+        }
+    }
+}
+
+/// The options of `removal`.
+#[derive(Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RemovalParams {
+    /// An embedded model; default `cnn`.
+    #[tsify(optional)]
+    pub model: Option<String>,
+    /// The class whose answer is followed; default `"predicted"`.
+    #[tsify(optional, type = "\"predicted\" | number")]
+    pub target: Option<Target>,
+    /// `morf` (default), `lerf` or `random`.
+    #[tsify(optional)]
+    pub order: Option<Order>,
+    /// The input's place in its data set (the random streams depend on it); default 0.
+    #[tsify(optional)]
+    pub index: Option<u64>,
+    /// Also return the input after each step.
+    #[tsify(optional)]
+    pub images: Option<bool>,
+    #[serde(flatten)]
+    pub settings: RemovalSettings,
+}
+
+/// One input's answer as its pixels are removed.
+#[derive(Serialize, Tsify)]
+#[tsify(missing_as_null)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovalCurve {
+    #[serde(flatten)]
+    pub curve: Curve,
+    pub target: usize,
+    /// Where the prediction first changes, if it does.
+    pub flip: Option<Flip>,
+    /// AOPC of this curve, on the target's probability.
+    pub aopc: f32,
+    /// The mean probability over the steps (the area behind AOPC and the relevance gain).
+    pub area: f32,
+    /// All classes' probabilities after each step, one row of `classes` per step.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    #[tsify(type = "Float32Array")]
+    pub probabilities: Float32Array,
+    /// The input after each step (if asked for), one after another.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    #[tsify(type = "Float32Array | null")]
+    pub images: JsValue,
+}
+
+/// Removes the pixels of one input step by step, in the order `relevance` (one value
+/// per input value, e.g. `explain(...).relevance`) ranks them, and follows the
+/// model's answer: the poster's feature removal for one digit.
+#[wasm_bindgen(unchecked_return_type = "RemovalCurve")]
+pub fn removal(
+    #[wasm_bindgen(unchecked_param_type = "Float32Array | Float64Array | number[]")] pixels: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Float32Array | Float64Array | number[]")] relevance: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RemovalParams")] params: Option<JsValue>,
+) -> Result<JsValue, JsError> {
+    let params: RemovalParams =
+        read_options(params.as_ref(), "params", "{ model: \"cnn\", order: \"morf\", removal: \"road\" }")?;
+    let model = embedded::get(params.model.as_deref().unwrap_or(DEFAULT_MODEL))?;
+    let input = read_pixels(&pixels, model)?;
+    model.check_values(&input)?;
+    let relevance = read_values(&relevance, model, "relevance")?;
+    if let Some(i) = relevance.iter().position(|v| !v.is_finite()) {
+        return Err(JsError::new(&format!("relevance[{i}]: expected a finite number, got {}", relevance[i])));
+    }
+    let classes = model.classes().len();
+    let logits = model.scores(model.batch(&input)?)?;
+    let target = match params.target.unwrap_or_default() {
+        Target::Predicted => argmax(logits.iter()),
+        Target::Class(c) if c < classes => c,
+        Target::Class(c) => {
+            return Err(JsError::new(&format!("params.target: expected a class from 0 to {}, got {c}", classes - 1)))
+        }
+    };
+    let mut images = vec![];
+    let removed = perturb(
+        model,
+        &input,
+        &relevance,
+        params.order.unwrap_or(Order::Morf),
+        &params.settings.removal(),
+        params.index.unwrap_or(0),
+        &mut images,
+    )?;
+    let scores = scores(model, images.clone())?;
+    let curve = Curve::from_scores(&removed, &scores, classes, target);
+    let probabilities: Vec<f32> = scores.chunks_exact(classes).flat_map(softmax).collect();
+    to_js(&RemovalCurve {
+        target,
+        flip: curve.flip(),
+        aopc: curve.aopc(),
+        area: curve.area(),
+        curve,
+        probabilities: Float32Array::from(probabilities.as_slice()),
+        images: if params.images.unwrap_or(false) {
+            Float32Array::from(images.as_slice()).into()
+        } else {
+            JsValue::NULL
+        },
+    })
+}
+
+/// Options of `evaluate` beyond the method's own parameters.
+#[derive(Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EvaluationSettings {
+    /// The first input's place in its data set (default 0): the random streams depend
+    /// on it, so that slices evaluated apart add up to the evaluation of the whole.
+    #[tsify(optional)]
+    pub first_index: Option<u64>,
+    #[serde(flatten)]
+    pub removal: RemovalSettings,
+}
+
+/// The poster's evaluation of `method` (or `"random"`, the random order) on a batch:
+/// `pixels` holds the inputs one after another, `labels` one class per input (or
+/// null); `params` are as for `explain` (the predicted class is explained, from its
+/// score). Returns a tally to add to others with `report`.
+#[wasm_bindgen(unchecked_return_type = "Tally")]
+pub fn evaluate(
+    #[wasm_bindgen(unchecked_param_type = "Float32Array")] pixels: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | null")] labels: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ExplainParams")] params: Option<JsValue>,
+    #[wasm_bindgen(unchecked_param_type = "EvaluationSettings")] settings: Option<JsValue>,
+) -> Result<JsValue, JsError> {
+    let name = method
+        .as_string()
+        .ok_or_else(|| JsError::new("method: expected a method name such as \"epsilon\", or \"random\""))?;
+    let params = read_params(params.as_ref())?;
+    if params.target.is_some() || params.output.is_some() || params.zero_bias.is_some() {
+        return Err(JsError::new(
+            "params: evaluate explains the predicted class from its score; target, output and zeroBias are not taken",
+        ));
+    }
+    let settings: EvaluationSettings = read_options(settings.as_ref(), "settings", "{ removal: \"road\", steps: 20 }")?;
+    let model = embedded::get(params.model.as_deref().unwrap_or(DEFAULT_MODEL))?;
+    let pixels = pixels
+        .dyn_ref::<Float32Array>()
+        .ok_or_else(|| JsError::new("pixels: expected a Float32Array of whole inputs"))?
+        .to_vec();
+    let labels = if labels.is_null() || labels.is_undefined() {
+        None
+    } else {
+        Some(
+            labels
+                .dyn_ref::<Uint8Array>()
+                .ok_or_else(|| JsError::new("labels: expected a Uint8Array or null"))?
+                .to_vec(),
+        )
+    };
+    let ranking = if name == "random" {
+        Ranking::Random
+    } else {
+        let layers = params.layers.unwrap_or_default();
+        Ranking::Method {
+            method: lrp::Method::parse(&name, &lrp::Params { values: params.parameters, layers }, model)?,
+            name,
+        }
+    };
+    let removal = settings.removal.removal();
+    let (tally, _) = run_evaluation(
+        model,
+        &ranking,
+        &pixels,
+        labels.as_deref(),
+        &removal,
+        settings.first_index.unwrap_or(0),
+        false,
+    )?;
+    to_js(&tally)
+}
+
+/// Options of `report`.
+#[derive(Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReportSettings {
+    /// Pixels removed when the table is read (default 50; a step of the schedule).
+    #[tsify(optional)]
+    pub k: Option<usize>,
+}
+
+/// Adds up tallies of one model × method × removal (from `evaluate`, on different
+/// inputs) and reads the figures off them: mean curves, the poster's table by split,
+/// AOPC and the symmetric relevance gain, and the class-mean relevance maps.
+#[wasm_bindgen(unchecked_return_type = "Report & { classMeans: Float32Array[] }")]
+pub fn report(
+    #[wasm_bindgen(unchecked_param_type = "Tally[]")] tallies: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ReportSettings")] settings: Option<JsValue>,
+) -> Result<JsValue, JsError> {
+    let settings: ReportSettings = read_options(settings.as_ref(), "settings", "{ k: 50 }")?;
+    let list: Vec<Tally> =
+        serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(tallies)).map_err(|e| {
+            let path = e.path().to_string();
+            let path = match path.as_str() {
+                "." => String::new(),
+                p if p.starts_with('[') => p.to_string(),
+                p => format!(".{p}"),
+            };
+            let inner = e.into_inner().to_string();
+            JsError::new(&format!("tallies{path}: {}", inner.strip_prefix("Error: ").unwrap_or(&inner)))
+        })?;
+    let (first, rest) =
+        list.split_first().ok_or_else(|| JsError::new("tallies: expected at least one tally from evaluate()"))?;
+    let mut total = first.clone();
+    for t in rest {
+        total.merge(t)?;
+    }
+    let k = settings.k.unwrap_or(50);
+    if k % total.schedule.step_pixels != 0 || k / total.schedule.step_pixels > total.steps() {
+        return Err(JsError::new(&format!(
+            "settings.k: expected a multiple of {} up to {}",
+            total.schedule.step_pixels,
+            total.removed.last().copied().unwrap_or(0)
+        )));
+    }
+    let report = to_js(&total.report(k / total.schedule.step_pixels)?)?;
+    let means = Array::new();
+    for m in total.class_means() {
+        means.push(&Float32Array::from(m.as_slice()));
+    }
+    Reflect::set(&report, &"classMeans".into(), &means).map_err(|_| JsError::new("report: could not be built"))?;
+    Ok(report)
+}
+
 fn classification(model: &Model, prediction: usize, logits: &[f32]) -> Classification {
+    let probabilities = softmax(logits);
     Classification {
         model: model.name().to_string(),
         prediction,
         logits: Float32Array::from(logits),
-        probabilities: Float32Array::from(softmax(logits).as_slice()),
-        confidence: confidence(logits),
+        probabilities: Float32Array::from(probabilities.as_slice()),
+        confidence: confidence(&probabilities),
+        raw_confidence: raw_confidence(logits),
     }
 }
 
 /// Plain objects (maps too), `null` for what is absent, typed arrays passed through.
 fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
+    let serializer =
+        serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
     Ok(value.serialize(&serializer)?)
 }
 
@@ -225,12 +495,17 @@ fn read_model(model: Option<&JsValue>) -> Result<&'static Model, JsError> {
 /// One input: a Float32Array, a Float64Array or an array of numbers, of the model's
 /// input length (its values are checked by the core).
 fn read_pixels(pixels: &JsValue, model: &Model) -> Result<Vec<f32>, JsError> {
+    read_values(pixels, model, "pixels")
+}
+
+/// As [`read_pixels`], for any array of the input's length called `name`.
+fn read_values(pixels: &JsValue, model: &Model, name: &str) -> Result<Vec<f32>, JsError> {
     let expected = model.input_len();
     let length = |n: u32| {
         if n as usize == expected {
             Ok(())
         } else {
-            Err(JsError::new(&format!("pixels: expected {expected} values, got {n}")))
+            Err(JsError::new(&format!("{name}: expected {expected} values, got {n}")))
         }
     };
     if let Some(typed) = pixels.dyn_ref::<Float32Array>() {
@@ -244,10 +519,12 @@ fn read_pixels(pixels: &JsValue, model: &Model) -> Result<Vec<f32>, JsError> {
         array
             .iter()
             .enumerate()
-            .map(|(i, v)| v.as_f64().map(|v| v as f32).ok_or_else(|| JsError::new(&format!("pixels[{i}]: expected a number"))))
+            .map(|(i, v)| {
+                v.as_f64().map(|v| v as f32).ok_or_else(|| JsError::new(&format!("{name}[{i}]: expected a number")))
+            })
             .collect()
     } else {
-        Err(JsError::new(&format!("pixels: expected a Float32Array, a Float64Array or an array of {expected} numbers")))
+        Err(JsError::new(&format!("{name}: expected a Float32Array, a Float64Array or an array of {expected} numbers")))
     }
 }
 
@@ -259,56 +536,9 @@ extern "C" {
 }
 
 /// `params` as an [`ExplainParams`]: undefined or null for the defaults, else a plain
-/// object with known keys only. Its entries are copied into a fresh object of plain
-/// values first, so that reading it runs no code of the caller's (getters, proxies,
-/// inherited iterators).
+/// object with known keys only.
 fn read_params(params: Option<&JsValue>) -> Result<ExplainParams, JsError> {
-    let Some(params) = params else {
-        return Ok(ExplainParams::default());
-    };
-    let plain = |v: &JsValue| {
-        v.is_object() && {
-            let prototype = Object::get_prototype_of(v);
-            prototype.is_null() || JsValue::from(prototype) == JsValue::from(Object::get_prototype_of(&Object::new()))
-        }
-    };
-    if !plain(params) {
-        return Err(JsError::new("params: expected an object such as { model: \"cnn\", epsilon: 0.25 }"));
-    }
-    let entries = own_entries(params).map_err(|e| JsError::new(&format!("params: could not be read ({})", describe(&e))))?;
-    let copy = Object::new();
-    for entry in entries.iter() {
-        let entry = Array::from(&entry);
-        let (key, value) = (entry.get(0).as_string().unwrap_or_default(), entry.get(1));
-        let value = if key == "layers" && Array::is_array(&value) {
-            let layers = Array::from(&value);
-            for (i, rule) in layers.iter().enumerate() {
-                if rule.as_string().is_none() {
-                    return Err(JsError::new(&format!("params.layers[{i}]: expected a rule name such as \"epsilon\"")));
-                }
-            }
-            layers.slice(0, layers.length()).into()
-        } else if value.is_object() || value.is_function() || value.is_symbol() {
-            return Err(JsError::new(&match key.as_str() {
-                "layers" => "params.layers: expected an array of rule names".to_string(),
-                _ => format!("params.{key}: expected a string, a number or a boolean"),
-            }));
-        } else {
-            value
-        };
-        Reflect::set(&copy, &key.into(), &value).map_err(|_| JsError::new("params: could not be copied"))?;
-    }
-    let read: ExplainParams = serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(JsValue::from(copy)))
-        .map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner().to_string();
-            let inner = inner.strip_prefix("Error: ").unwrap_or(&inner);
-            JsError::new(&match path.as_str() {
-                // Parameter values name themselves ("epsilon: expected a number").
-                "." | "?" => format!("params.{inner}"),
-                _ => format!("params.{path}: {inner}"),
-            })
-        })?;
+    let read: ExplainParams = read_options(params, "params", "{ model: \"cnn\", epsilon: 0.25 }")?;
     if let Some(key) = read.unknown.keys().next() {
         let names: Vec<&str> = lrp::params::ALL.iter().map(|p| p.name).collect();
         return Err(JsError::new(&format!(
@@ -319,7 +549,70 @@ fn read_params(params: Option<&JsValue>) -> Result<ExplainParams, JsError> {
     Ok(read)
 }
 
+/// An options object (`name` in messages): undefined or null for the defaults, else a
+/// plain object of strings, numbers and booleans (and, for `layers`, an array of
+/// strings). Its entries are copied into a fresh object of plain values first, so that
+/// reading it runs no code of the caller's (getters, proxies, inherited iterators);
+/// serde then reads it, naming the key of a bad value.
+fn read_options<T: serde::de::DeserializeOwned + Default>(
+    options: Option<&JsValue>,
+    name: &str,
+    example: &str,
+) -> Result<T, JsError> {
+    let Some(options) = options.filter(|o| !o.is_undefined() && !o.is_null()) else {
+        return Ok(T::default());
+    };
+    let plain = |v: &JsValue| {
+        v.is_object() && {
+            let prototype = Object::get_prototype_of(v);
+            prototype.is_null() || JsValue::from(prototype) == JsValue::from(Object::get_prototype_of(&Object::new()))
+        }
+    };
+    if !plain(options) {
+        return Err(JsError::new(&format!("{name}: expected an object such as {example}")));
+    }
+    let entries =
+        own_entries(options).map_err(|e| JsError::new(&format!("{name}: could not be read ({})", describe(&e))))?;
+    let copy = Object::new();
+    for entry in entries.iter() {
+        let entry = Array::from(&entry);
+        let (key, value) = (entry.get(0).as_string().unwrap_or_default(), entry.get(1));
+        let value = if key == "layers" && Array::is_array(&value) {
+            let layers = Array::from(&value);
+            for (i, rule) in layers.iter().enumerate() {
+                if rule.as_string().is_none() {
+                    return Err(JsError::new(&format!("{name}.layers[{i}]: expected a rule name such as \"epsilon\"")));
+                }
+            }
+            layers.slice(0, layers.length()).into()
+        } else if value.is_object() || value.is_function() || value.is_symbol() {
+            return Err(JsError::new(&match key.as_str() {
+                "layers" => format!("{name}.layers: expected an array of rule names"),
+                _ => format!("{name}.{key}: expected a string, a number or a boolean"),
+            }));
+        } else {
+            value
+        };
+        Reflect::set(&copy, &key.into(), &value).map_err(|_| JsError::new(&format!("{name}: could not be copied")))?;
+    }
+    serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(JsValue::from(copy))).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let inner = inner.strip_prefix("Error: ").unwrap_or(&inner);
+        JsError::new(&match path.as_str() {
+            _ if inner.starts_with("unknown field") => format!("{name}: {inner}"),
+            // Parameter values name themselves ("epsilon: expected a number").
+            "." | "?" => format!("{name}.{inner}"),
+            _ => format!("{name}.{path}: {inner}"),
+        })
+    })
+}
+
 /// What a thrown value says about itself.
 fn describe(thrown: &JsValue) -> String {
-    thrown.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| thrown.as_string()).unwrap_or_else(|| "an exception".into())
+    thrown
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| thrown.as_string())
+        .unwrap_or_else(|| "an exception".into())
 }

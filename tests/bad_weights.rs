@@ -149,7 +149,11 @@ fn bad_inputs_are_refused() {
     let model = load(&description(), &valid_tensors()).unwrap();
     assert!(model.batch(&[0.0; 3]).unwrap_err().to_string().contains("expected 4 values (1×2×2) per input, got 3"));
     assert!(model.batch(&[]).is_err());
-    assert!(model.batch(&[0.0, f32::NAN, 0.0, 0.0]).unwrap_err().to_string().contains("pixels[1]: expected a number from 0 to 1, got NaN"));
+    assert!(model
+        .batch(&[0.0, f32::NAN, 0.0, 0.0])
+        .unwrap_err()
+        .to_string()
+        .contains("pixels[1]: expected a number from 0 to 1, got NaN"));
     assert!(model.batch(&[0.0, 0.0, 1e30, 0.0]).unwrap_err().to_string().contains("pixels[2]"));
     let wrong = ndarray::ArrayD::zeros(vec![1, 4]);
     assert!(model.forward(wrong).unwrap_err().to_string().contains("expected [N, 1, 2, 2]"));
@@ -181,7 +185,12 @@ fn half_precision_weights_load_exactly() {
     }
     // A value only float16 can hold: 1/3 rounds to 0.33325195.
     let mut tensors = valid_tensors();
-    tensors[3] = ("3.bias", Dtype::F16, vec![2], [0.0f32, 1.0 / 3.0].iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect());
+    tensors[3] = (
+        "3.bias",
+        Dtype::F16,
+        vec![2],
+        [0.0f32, 1.0 / 3.0].iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect(),
+    );
     let model = load(&description(), &tensors).unwrap();
     let logits = model.forward(model.batch(&[0.0; 4]).unwrap()).unwrap().logits().clone();
     assert_eq!(logits[[0, 1]], 0.333_251_95); // hidden unit 3 is off for a blank input

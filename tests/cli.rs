@@ -32,8 +32,20 @@ fn explain_writes_npy_and_a_json_summary() {
     std::fs::write(&input, Npy { shape: vec![2, 28, 28], data: pixels }.to_bytes()).unwrap();
     let out = dir.join("relevance.npy");
     let (ok, stdout, stderr) = lrp(&[
-        "explain", input.to_str().unwrap(), "--model", "cnn", "--rule", "epsilon", "--param", "epsilon=0.1",
-        "--target", "predicted", "--output", "score", "--out", out.to_str().unwrap(),
+        "explain",
+        input.to_str().unwrap(),
+        "--model",
+        "cnn",
+        "--rule",
+        "epsilon",
+        "--param",
+        "epsilon=0.1",
+        "--target",
+        "predicted",
+        "--output",
+        "score",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert!(ok, "{stderr}");
     let summary: Value = serde_json::from_str(&stdout).unwrap();
@@ -63,7 +75,11 @@ fn explain_help_lists_every_method_with_its_parameters() {
         // Its parameters follow it, each with its default and range.
         for (k, p) in method.params.iter().enumerate() {
             let listed = stdout.lines().nth(line + 1 + k).unwrap();
-            assert!(listed.contains(&format!("{}={}", p.name, p.default)) && listed.contains(&format!("[{} to {}]", p.min, p.max)), "{listed}");
+            assert!(
+                listed.contains(&format!("{}={}", p.name, p.default))
+                    && listed.contains(&format!("[{} to {}]", p.min, p.max)),
+                "{listed}"
+            );
         }
     }
 }
@@ -97,7 +113,10 @@ fn bad_arguments_fail_with_a_clear_message() {
         (&["explain", "test:0", "--rule", "custom", "--layers", "epsilon"], "got 1"),
         (&["explain", "test:0", "--output", "all"], "invalid value 'all' for '--output"),
         (&["explain", "test:0", "--target", "best"], "expected `predicted` or a class index"),
-        (&["explain", huge.to_str().unwrap()], "pixels[100]: expected a number from 0 to 1, got 1000000000000000000000000000000"),
+        (
+            &["explain", huge.to_str().unwrap()],
+            "pixels[100]: expected a number from 0 to 1, got 1000000000000000000000000000000",
+        ),
         (&["explain", broken.to_str().unwrap()], ".npy"),
     ];
     for (args, message) in cases {
@@ -110,10 +129,96 @@ fn bad_arguments_fail_with_a_clear_message() {
 #[test]
 fn classify_reports_accuracy_on_the_test_split() {
     let (ok, stdout, _) = lrp(&[
-        "classify", "data/mnist/t10k-images-idx3-ubyte.gz", "--labels", "data/mnist/t10k-labels-idx1-ubyte.gz", "--quiet",
-        "--model", "cnn",
+        "classify",
+        "data/mnist/t10k-images-idx3-ubyte.gz",
+        "--labels",
+        "data/mnist/t10k-labels-idx1-ubyte.gz",
+        "--quiet",
+        "--model",
+        "cnn",
     ]);
     assert!(ok);
     let correct = lrp::embedded::get("cnn").unwrap().card().test_correct;
     assert!(stdout.contains(&format!("cnn: {correct}/10000 correct")), "{stdout}");
+}
+
+/// `lrp evaluate` writes the curves, the table and the class means, and its per-input
+/// curves are the native snapshot's (which the wasm tests hold the browser module to):
+/// the CLI and the module give the same numbers for the same inputs.
+#[test]
+fn evaluate_writes_curves_and_tables_that_match_the_snapshot() {
+    let dir = std::env::temp_dir().join(format!("lrp-cli-evaluate-{}", std::process::id()));
+    let (ok, stdout, stderr) = lrp(&[
+        "evaluate",
+        "--model",
+        "cnn",
+        "--method",
+        "epsilon",
+        "--removal",
+        "road",
+        "--removal",
+        "zero",
+        "--n",
+        "4",
+        "--steps",
+        "10",
+        "--step-pixels",
+        "20",
+        "--k",
+        "40",
+        "--per-input",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("## cnn, removed pixels set to `road`") && stdout.contains("| epsilon |"), "{stdout}");
+    let snapshot = std::fs::read(format!("{}/tests/fixtures/native.safetensors", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let snapshot = safetensors::SafeTensors::deserialize(&snapshot).unwrap();
+    let per_input = std::fs::read_to_string(dir.join("per-input.csv")).unwrap();
+    let mut rows = 0;
+    for line in per_input.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let (method, removal, order, index) = (cells[1], cells[2], cells[3], cells[4].parse::<usize>().unwrap());
+        let expected = snapshot.tensor(&format!("curves/cnn/{method}/{removal}/{order}")).unwrap();
+        let expected: Vec<f32> =
+            expected.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+        let ours: Vec<f32> = cells[12].split(';').map(|v| v.parse().unwrap()).collect();
+        assert_eq!(ours.len(), 11);
+        for (step, (a, b)) in ours.iter().zip(&expected[index * 11..(index + 1) * 11]).enumerate() {
+            assert!((a - b).abs() < 1e-5, "{line}: step {step}: {a} vs {b}");
+        }
+        rows += 1;
+    }
+    // 4 inputs × (MoRF, LeRF for ε; random) × 2 removals.
+    assert_eq!(rows, 4 * 3 * 2);
+    let curves = std::fs::read_to_string(dir.join("curves.csv")).unwrap();
+    assert!(curves.starts_with(
+        "model,method,removal,order,split,step,pixels,fraction,inputs,score,probability,confidence,flipped"
+    ));
+    // ε's mean MoRF curve over all four, step 0: the mean probability of the inputs themselves.
+    let step0: Vec<&str> =
+        curves.lines().find(|l| l.starts_with("cnn,epsilon,road,morf,all,0,0,0,4,")).unwrap().split(',').collect();
+    let p0: f32 = step0[10].parse().unwrap();
+    let expected = snapshot.tensor("curves/cnn/epsilon/road/morf").unwrap();
+    let expected: Vec<f32> =
+        expected.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+    assert!((p0 - (0..4).map(|n| expected[n * 11]).sum::<f32>() / 4.0).abs() < 1e-5);
+    let table = std::fs::read_to_string(dir.join("table.csv")).unwrap();
+    assert_eq!(
+        table.lines().filter(|l| l.starts_with("cnn,")).count(),
+        2 * 2 * 2,
+        "ε and random × 2 removals × (all, correct)"
+    );
+    let means = Npy::parse(&std::fs::read(dir.join("class-means/cnn/epsilon.npy")).unwrap()).unwrap();
+    assert_eq!(means.shape, vec![10, 784]);
+    assert!(std::fs::read(dir.join("class-means/cnn/epsilon.png")).unwrap().starts_with(b"\x89PNG"));
+    // Bad settings are refused before any work.
+    let (ok, _, stderr) = lrp(&["evaluate", "--model", "cnn", "--k", "45", "--out", dir.to_str().unwrap()]);
+    assert!(!ok && stderr.contains("--k 45"), "{stderr}");
+    let (ok, _, stderr) =
+        lrp(&["evaluate", "--method", "gradient", "--param", "epsilon=0.1", "--out", dir.to_str().unwrap()]);
+    assert!(!ok && stderr.contains("none of the methods"), "{stderr}");
+    let (ok, _, stderr) = lrp(&["evaluate", "--steps", "100", "--out", dir.to_str().unwrap()]);
+    assert!(!ok && stderr.contains("past the input"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

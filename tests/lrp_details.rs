@@ -117,7 +117,7 @@ fn a_target_reads_from_json_and_from_text() {
 
 #[test]
 fn smoothgrad_noise_is_splitmix64_through_box_muller() {
-    use lrp::lrp::baseline::Normal;
+    use lrp::random::Random;
     // SplitMix64's published reference outputs for seed 0 (Vigna's splitmix64.c).
     let outputs: [u64; 4] =
         [0xe220_a839_7b1d_cdaf, 0x6e78_9e6a_a1b9_65f4, 0x06c4_5d18_8009_454f, 0xf88b_b8a8_724c_81ec];
@@ -129,15 +129,15 @@ fn smoothgrad_noise_is_splitmix64_through_box_muller() {
         let angle = std::f64::consts::TAU * uniform(pair + 1);
         expected.extend([radius * angle.cos(), radius * angle.sin()]);
     }
-    let mut normal = Normal::new(0);
-    let drawn: Vec<f64> = (0..4).map(|_| normal.sample()).collect();
+    let mut normal = Random::new(0);
+    let drawn: Vec<f64> = (0..4).map(|_| normal.normal()).collect();
     for (d, e) in drawn.iter().zip(&expected) {
         assert!((d - e).abs() <= 1e-12, "{drawn:?} vs {expected:?}");
     }
     // And the draws are standard normal: mean 0, variance 1, half below zero, 68% within ±1.
-    let mut normal = Normal::new(12345);
+    let mut normal = Random::new(12345);
     let n = 200_000;
-    let draws: Vec<f64> = (0..n).map(|_| normal.sample()).collect();
+    let draws: Vec<f64> = (0..n).map(|_| normal.normal()).collect();
     let mean = draws.iter().sum::<f64>() / n as f64;
     let variance = draws.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
     let below = draws.iter().filter(|&&v| v < 0.0).count() as f64 / n as f64;

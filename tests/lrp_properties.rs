@@ -19,11 +19,7 @@ fn models() -> Vec<Model> {
 
 /// The LRP methods of the registry (rules and composites) for `model`.
 fn lrp_methods(model: &Model) -> Vec<(&'static str, Method)> {
-    METHODS
-        .iter()
-        .map(|m| (m.name, method(m.name, &[], model)))
-        .filter(|(_, m)| matches!(m, Method::Lrp(_)))
-        .collect()
+    METHODS.iter().map(|m| (m.name, method(m.name, &[], model))).filter(|(_, m)| matches!(m, Method::Lrp(_))).collect()
 }
 
 #[test]
@@ -70,7 +66,10 @@ fn the_books_balance_for_every_method_layer_and_digit() {
             for layer in &e.layers {
                 for (n, b) in layer.books.iter().enumerate() {
                     let parts = b.leaving + b.bias + b.stabilizer + b.gated;
-                    let scale = [b.entering, b.leaving, b.bias, b.stabilizer, b.gated].map(f32::abs).into_iter().fold(1e-3, f32::max);
+                    let scale = [b.entering, b.leaving, b.bias, b.stabilizer, b.gated]
+                        .map(f32::abs)
+                        .into_iter()
+                        .fold(1e-3, f32::max);
                     assert!(
                         (b.entering - parts).abs() <= 1e-4 * scale,
                         "{} {name} {} digit {n}: {b:?} does not balance",
@@ -195,7 +194,9 @@ fn explanations_are_deterministic_and_independent_of_the_batch() {
         }
     }
     let model = embedded::get("cnn").unwrap();
-    let seeded = |seed| run(model, digits(model, 1), &method("smoothgrad", &[("seed", seed)], model), Options::default()).relevance;
+    let seeded = |seed| {
+        run(model, digits(model, 1), &method("smoothgrad", &[("seed", seed)], model), Options::default()).relevance
+    };
     assert_eq!(seeded(7.0), seeded(7.0));
     assert_ne!(seeded(7.0), seeded(8.0));
 }
@@ -227,8 +228,10 @@ fn the_catalogue_lists_the_rules_that_explain_applies() {
             match (&info.layer_rules, info.name) {
                 (Some(_), "custom") | (None, _) => {}
                 (Some(listed), name) => {
-                    let applied: Vec<Option<String>> = e.layers.iter().map(|l| l.rule.as_ref().map(|r| r.to_string())).collect();
-                    let listed: Vec<Option<String>> = listed.iter().map(|r| r.as_ref().map(|r| r.label.clone())).collect();
+                    let applied: Vec<Option<String>> =
+                        e.layers.iter().map(|l| l.rule.as_ref().map(|r| r.to_string())).collect();
+                    let listed: Vec<Option<String>> =
+                        listed.iter().map(|r| r.as_ref().map(|r| r.label.clone())).collect();
                     assert_eq!(applied, listed, "{} {name}", model.name());
                 }
             }

@@ -37,7 +37,10 @@ fn close(actual: f32, expected: f32) -> bool {
 
 fn assert_all_close(actual: impl IntoIterator<Item = f32>, expected: &[f32], what: &str) {
     let actual: Vec<f32> = actual.into_iter().collect();
-    assert!(actual.len() == expected.len() && actual.iter().zip(expected).all(|(a, e)| close(*a, *e)), "{what}: {actual:?} vs {expected:?}");
+    assert!(
+        actual.len() == expected.len() && actual.iter().zip(expected).all(|(a, e)| close(*a, *e)),
+        "{what}: {actual:?} vs {expected:?}"
+    );
 }
 
 #[test]
@@ -51,7 +54,11 @@ fn lrp0_by_hand() {
     // First layer: s = (0 / −0.5, 6 / 3, 0 / 0 → 0) = (0, 2, 0); R = x ⊙ Wᵀs = (1·2·2, 2·1·2) = (4, 4);
     // the biases absorb 2·(−1) = −2.
     assert_all_close(first.relevance.iter().copied(), &[4.0, 4.0], "input relevance");
-    assert_all_close([first.books[0].entering, first.books[0].leaving, first.books[0].bias, first.books[0].stabilizer], &[6.0, 8.0, -2.0, 0.0], "books");
+    assert_all_close(
+        [first.books[0].entering, first.books[0].leaving, first.books[0].bias, first.books[0].stabilizer],
+        &[6.0, 8.0, -2.0, 0.0],
+        "books",
+    );
 }
 
 #[test]
@@ -62,7 +69,11 @@ fn epsilon_by_hand() {
     // the bias takes 0.875, the stabiliser 7 − 0.875·7 = 0.875.
     assert_all_close(output.relevance.iter().copied(), &[0.0, 5.25, 0.0], "hidden relevance");
     let b = output.books[0];
-    assert_all_close([b.entering, b.leaving, b.bias, b.stabilizer, b.gated], &[7.0, 5.25, 0.875, 0.875, 0.0], "output books");
+    assert_all_close(
+        [b.entering, b.leaving, b.bias, b.stabilizer, b.gated],
+        &[7.0, 5.25, 0.875, 0.875, 0.0],
+        "output books",
+    );
     // First layer: s = (0, 5.25 / (3 + 1), 0) = (0, 1.3125); R = (1·2·1.3125, 2·1·1.3125);
     // bias 1.3125·(−1), stabiliser 5.25 − 1.3125·3 = 1.3125.
     assert_all_close(first.relevance.iter().copied(), &[2.625, 2.625], "input relevance");
@@ -105,7 +116,11 @@ fn stabilise(z: f64, epsilon: f64) -> f64 {
 }
 
 fn divide(r: f64, d: f64) -> f64 {
-    if d == 0.0 { 0.0 } else { r / d }
+    if d == 0.0 {
+        0.0
+    } else {
+        r / d
+    }
 }
 
 struct Layer {
@@ -115,7 +130,12 @@ struct Layer {
 
 /// Σ_j x_j f(w_kj) + bias, for each k.
 fn affine(layer: &Layer, x: &[f64], f: impl Fn(f64) -> f64, bias: impl Fn(f64) -> f64) -> Vec<f64> {
-    layer.w.iter().zip(&layer.b).map(|(row, &b)| row.iter().zip(x).map(|(&w, &x)| x * f(w)).sum::<f64>() + bias(b)).collect()
+    layer
+        .w
+        .iter()
+        .zip(&layer.b)
+        .map(|(row, &b)| row.iter().zip(x).map(|(&w, &x)| x * f(w)).sum::<f64>() + bias(b))
+        .collect()
 }
 
 /// Σ_k f(w_kj) s_k, for each j.
@@ -149,8 +169,12 @@ fn naive_layer(layer: &Layer, x: &[f64], r: &[f64], rule: Naive) -> (Vec<f64>, f
             // Outputs above zero: favour positive contributions; below zero: negative ones.
             let d_pos = add(&affine(layer, &xp, up, up), &affine(layer, &xn, down, |_| 0.0));
             let d_neg = add(&affine(layer, &xp, down, down), &affine(layer, &xn, up, |_| 0.0));
-            let s_pos: Vec<f64> = (0..z.len()).map(|k| if z[k] > 0.0 { divide(r[k], stabilise(d_pos[k], STABILIZER)) } else { 0.0 }).collect();
-            let s_neg: Vec<f64> = (0..z.len()).map(|k| if z[k] < 0.0 { divide(r[k], stabilise(d_neg[k], STABILIZER)) } else { 0.0 }).collect();
+            let s_pos: Vec<f64> = (0..z.len())
+                .map(|k| if z[k] > 0.0 { divide(r[k], stabilise(d_pos[k], STABILIZER)) } else { 0.0 })
+                .collect();
+            let s_neg: Vec<f64> = (0..z.len())
+                .map(|k| if z[k] < 0.0 { divide(r[k], stabilise(d_neg[k], STABILIZER)) } else { 0.0 })
+                .collect();
             let rel = (0..x.len())
                 .map(|j| {
                     xp[j] * (back(layer, &s_pos, up)[j] + back(layer, &s_neg, down)[j])
@@ -184,7 +208,9 @@ fn naive_layer(layer: &Layer, x: &[f64], r: &[f64], rule: Naive) -> (Vec<f64>, f
                 .collect();
             let s: Vec<f64> = r.iter().zip(&d).map(|(&r, &d)| divide(r, stabilise(d, STABILIZER))).collect();
             let rel = (0..x.len())
-                .map(|j| x[j] * back(layer, &s, |w| w)[j] - low * back(layer, &s, pos)[j] - high * back(layer, &s, neg)[j])
+                .map(|j| {
+                    x[j] * back(layer, &s, |w| w)[j] - low * back(layer, &s, pos)[j] - high * back(layer, &s, neg)[j]
+                })
                 .collect();
             let bias = dot(&s, &layer.b.iter().map(|&b| b - pos(b) - neg(b)).collect::<Vec<_>>());
             (rel, bias)
@@ -261,7 +287,8 @@ fn every_rule_matches_a_naive_implementation_on_random_networks() {
                 [(format!("{}.weight", 2 * i), vec![rows, cols], w), (format!("{}.bias", 2 * i), vec![rows], b)]
             })
             .collect();
-        let refs: Vec<(&str, Vec<usize>, Vec<f32>)> = tensors.iter().map(|(n, s, v)| (n.as_str(), s.clone(), v.clone())).collect();
+        let refs: Vec<(&str, Vec<usize>, Vec<f32>)> =
+            tensors.iter().map(|(n, s, v)| (n.as_str(), s.clone(), v.clone())).collect();
         // Inputs of both signs, so that every x⁻ term matters.
         let network = model(&mlp_description(&widths, [-1.0, 1.0]), &refs);
         let x32: Vec<f32> = values(widths[0], seed + 99);
@@ -297,13 +324,20 @@ fn every_rule_matches_a_naive_implementation_on_random_networks() {
                 p.layers = rules.iter().map(|r| rule_name(*r).0.to_string()).collect();
                 Method::parse("custom", &p, &network).unwrap()
             };
-            let ours = explain(&network, network.batch(&x32).unwrap(), &method, &Options { output: OutputRelevance::Score, ..Options::default() }).unwrap();
+            let ours = explain(
+                &network,
+                network.batch(&x32).unwrap(),
+                &method,
+                &Options { output: OutputRelevance::Score, ..Options::default() },
+            )
+            .unwrap();
             let target = ours.targets[0];
             let expected = naive_explain(&layers, &x, &rules, target);
             for (k, (relevance, bias)) in expected.iter().enumerate() {
                 let layer = &ours.layers[2 * k];
                 let scale = relevance.iter().fold(bias.abs(), |m, v| m.max(v.abs())).max(1e-3);
-                let diff = relevance.iter().zip(layer.relevance.iter()).fold(0.0f64, |m, (e, &o)| m.max((e - o as f64).abs()));
+                let diff =
+                    relevance.iter().zip(layer.relevance.iter()).fold(0.0f64, |m, (e, &o)| m.max((e - o as f64).abs()));
                 let bias_diff = (bias - layer.books[0].bias as f64).abs();
                 worst = worst.max(diff.max(bias_diff) / scale);
                 assert!(

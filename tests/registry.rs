@@ -76,13 +76,19 @@ fn custom_accepts_every_rule_with_its_parameters() {
         for (rule, _) in registry::rules() {
             let rule_params = rule.params();
             for p in &rule_params {
-                assert!(custom.params.iter().any(|q| q.name == p.name), "custom does not list {} of {}", p.name, rule.name);
+                assert!(
+                    custom.params.iter().any(|q| q.name == p.name),
+                    "custom does not list {} of {}",
+                    p.name,
+                    rule.name
+                );
             }
             // Each parameter set to a value other than its default, inside its range.
             let mut given = Params { layers: custom_layers(&model, rule.name), ..Params::default() };
             for p in &rule_params {
                 let info = p.resolve(model.spec());
-                let value = if info.integer { info.default + 1.0 } else { info.default + (info.max - info.default) / 4.0 };
+                let value =
+                    if info.integer { info.default + 1.0 } else { info.default + (info.max - info.default) / 4.0 };
                 given.values.set(p.name, value).unwrap();
             }
             if rule.name == "alpha-beta" {
@@ -138,7 +144,14 @@ fn every_range_is_enforced_at_both_ends() {
                 });
                 for v in inside {
                     if let Err(e) = try_value(v) {
-                        panic!("{} {}.{} = {v} (range {} to {}) refused: {e}", model.name(), info.name, p.name, p.min, p.max);
+                        panic!(
+                            "{} {}.{} = {v} (range {} to {}) refused: {e}",
+                            model.name(),
+                            info.name,
+                            p.name,
+                            p.min,
+                            p.max
+                        );
                     }
                 }
                 let step = if p.integer { 1.0 } else { (p.max - p.min).abs().max(1.0) * 1e-6 };
@@ -147,7 +160,8 @@ fn every_range_is_enforced_at_both_ends() {
                     outside.push(p.min + 0.5);
                 }
                 for v in outside {
-                    let message = try_value(v).expect_err(&format!("{} {}.{} = {v} accepted", model.name(), info.name, p.name));
+                    let message =
+                        try_value(v).expect_err(&format!("{} {}.{} = {v} accepted", model.name(), info.name, p.name));
                     assert!(message.starts_with(&format!("{}: expected", p.name)), "{message}");
                     if p.integer && v.is_finite() && v.fract() != 0.0 {
                         assert!(message.contains("whole number"), "{message}");
@@ -169,7 +183,12 @@ fn ranges_follow_the_model_and_mean_something() {
         for method in ["z-box", "epsilon-gamma-box", "montavon"] {
             for name in ["low", "high"] {
                 let p = param(method, name);
-                assert_eq!((p.min, p.max), (low, high), "{} {method}.{name}: z^B's bounds lie in the input range", model.name());
+                assert_eq!(
+                    (p.min, p.max),
+                    (low, high),
+                    "{} {method}.{name}: z^B's bounds lie in the input range",
+                    model.name()
+                );
             }
             assert_eq!((param(method, "low").default, param(method, "high").default), (low, high));
         }
@@ -224,7 +243,8 @@ fn bad_methods_parameters_and_options_are_refused_by_name() {
     let model = embedded::get("cnn").unwrap();
     let parse = |name: &str, p: Params| Method::parse(name, &p, model).unwrap_err().to_string();
     assert!(parse("lrp-7", Params::default()).contains("unknown method `lrp-7`"));
-    assert!(parse("epsilon", params(&[("gamma", 1.0)])).contains("gamma: `epsilon` takes no such parameter; it takes epsilon"));
+    assert!(parse("epsilon", params(&[("gamma", 1.0)]))
+        .contains("gamma: `epsilon` takes no such parameter; it takes epsilon"));
     assert!(parse("flat", params(&[("gamma", 1.0)])).contains("it takes none"));
     assert!(Params::default().with("sigma", 1.0).unwrap_err().to_string().contains("sigma: unknown parameter"));
     let layers_elsewhere = Params { layers: vec!["epsilon".into()], ..Params::default() };
@@ -294,6 +314,7 @@ fn defaults_are_the_documented_ones() {
             ("steps", 20.0),
             ("window", 4.0),
             ("stride", 2.0),
+            ("fill", low),
         ];
         for info in catalogue(&model) {
             for p in &info.params {

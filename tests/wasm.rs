@@ -71,8 +71,13 @@ fn wasm_explanations_equal_zennits() {
     let inputs = floats(zennit.tensor("inputs").unwrap().data());
     let mut checked = 0;
     for case in list.iter().filter(|c| c.method != "smoothgrad" && c.id != "lrp-0-zero-bias") {
-        let targets: Vec<i64> =
-            zennit.tensor(&format!("targets/{}", case.target)).unwrap().data().chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).collect();
+        let targets: Vec<i64> = zennit
+            .tensor(&format!("targets/{}", case.target))
+            .unwrap()
+            .data()
+            .chunks_exact(8)
+            .map(|b| i64::from_le_bytes(b.try_into().unwrap()))
+            .collect();
         let expected = floats(zennit.tensor(&case.id).unwrap().data());
         for n in [0, 5] {
             let mut entries: Vec<(&str, JsValue)> = vec![
@@ -86,7 +91,14 @@ fn wasm_explanations_equal_zennits() {
             if case.method == "custom" {
                 for layer in cases["custom_layers"]["cnn"].as_array().unwrap() {
                     layers.push(layer["rule"].as_str().unwrap().to_string());
-                    numbers.extend(layer.as_object().unwrap().iter().filter(|(k, _)| *k != "rule").map(|(k, v)| (k.clone(), v.as_f64().unwrap())));
+                    numbers.extend(
+                        layer
+                            .as_object()
+                            .unwrap()
+                            .iter()
+                            .filter(|(k, _)| *k != "rule")
+                            .map(|(k, v)| (k.clone(), v.as_f64().unwrap())),
+                    );
                 }
                 let names: Vec<&str> = layers.iter().map(String::as_str).collect();
                 entries.push(("layers", strings(&names)));
@@ -126,6 +138,98 @@ fn wasm_explanations_equal_the_native_ones() {
     }
 }
 
+/// As in tests/native_fixture.rs.
+const CURVE_INPUTS: usize = 4;
+const CURVE_STEPS: usize = 10;
+
+#[wasm_bindgen_test]
+fn feature_removal_in_wasm_gives_the_native_curves_one_by_one_and_in_slices() {
+    let native = SafeTensors::deserialize(NATIVE).unwrap();
+    let inputs = floats(native.tensor("curve-inputs").unwrap().data());
+    let schedule = [("steps", JsValue::from(CURVE_STEPS)), ("stepPixels", JsValue::from(20))];
+    let mut checked = 0;
+    for model in embedded::all().unwrap() {
+        for method in ["epsilon", "random"] {
+            let orders: &[&str] = if method == "random" { &["random"] } else { &["morf", "lerf"] };
+            for removal in ["zero", "road", "blur"] {
+                // Slices of two inputs, added up by report().
+                let slice = |first: usize| {
+                    let pixels = Float32Array::from(&inputs[first * 784..(first + 2) * 784]);
+                    let mut settings = vec![("removal", JsValue::from(removal)), ("firstIndex", JsValue::from(first))];
+                    settings.extend(schedule.iter().cloned());
+                    wasm::evaluate(
+                        pixels.into(),
+                        JsValue::NULL,
+                        method.into(),
+                        Some(object(&[("model", model.name().into())])),
+                        Some(object(&settings)),
+                    )
+                    .unwrap()
+                };
+                let tallies: Array = [slice(0), slice(2)].into_iter().collect();
+                let report = wasm::report(tallies.into(), Some(object(&[("k", 20.into())]))).unwrap();
+                let curves = Array::from(&get(&report, "curves"));
+                for &order in orders {
+                    let expected = floats(
+                        native.tensor(&format!("curves/{}/{method}/{removal}/{order}", model.name())).unwrap().data(),
+                    );
+                    // One input at a time.
+                    for n in 0..CURVE_INPUTS {
+                        let pixels: JsValue = Float32Array::from(&inputs[n * 784..(n + 1) * 784]).into();
+                        let relevance = match method {
+                            "random" => Float32Array::new_with_length(784).into(),
+                            _ => get(
+                                &wasm::explain(
+                                    pixels.clone(),
+                                    method.into(),
+                                    Some(object(&[("model", model.name().into())])),
+                                )
+                                .unwrap(),
+                                "relevance",
+                            ),
+                        };
+                        let mut params = vec![
+                            ("model", model.name().into()),
+                            ("order", order.into()),
+                            ("removal", removal.into()),
+                            ("index", n.into()),
+                        ];
+                        params.extend(schedule.iter().cloned());
+                        let curve = wasm::removal(pixels, relevance, Some(object(&params))).unwrap();
+                        let ours: Vec<f64> =
+                            Array::from(&get(&curve, "probability")).iter().map(|v| v.as_f64().unwrap()).collect();
+                        let theirs = &expected[n * (CURVE_STEPS + 1)..(n + 1) * (CURVE_STEPS + 1)];
+                        let worst = ours.iter().zip(theirs).fold(0f64, |m, (a, &b)| m.max((a - b as f64).abs()));
+                        assert!(worst <= 1e-4, "{} {method} {removal} {order} input {n}: {worst:e}", model.name());
+                        checked += 1;
+                    }
+                    // The mean curve of the slices is the mean of the inputs' curves.
+                    let all = curves
+                        .iter()
+                        .find(|c| {
+                            get(c, "order").as_string().as_deref() == Some(order)
+                                && get(c, "split").as_string().as_deref() == Some("all")
+                        })
+                        .unwrap_or_else(|| panic!("no {order} curve"));
+                    let mean: Vec<f64> =
+                        Array::from(&get(&all, "probability")).iter().map(|v| v.as_f64().unwrap()).collect();
+                    for (step, m) in mean.iter().enumerate() {
+                        let e: f64 =
+                            (0..CURVE_INPUTS).map(|n| expected[n * (CURVE_STEPS + 1) + step] as f64).sum::<f64>()
+                                / CURVE_INPUTS as f64;
+                        assert!(
+                            (m - e).abs() <= 1e-4,
+                            "{} {method} {removal} {order} step {step}: mean {m} vs {e}",
+                            model.name()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 3 * 3 * CURVE_INPUTS);
+}
+
 #[wasm_bindgen_test]
 fn the_result_carries_what_its_types_promise() {
     let native = SafeTensors::deserialize(NATIVE).unwrap();
@@ -146,14 +250,18 @@ fn the_result_carries_what_its_types_promise() {
     assert_eq!(number(&result, "target"), 3.0);
     // Score mode: the output relevance is the target's score, on the target alone.
     let output = Float32Array::from(get(&result, "outputRelevance")).to_vec();
-    assert_eq!(output.iter().enumerate().filter(|(_, &v)| v != 0.0).map(|(k, &v)| (k, v)).collect::<Vec<_>>(), vec![(3, logits[3])]);
+    assert_eq!(
+        output.iter().enumerate().filter(|(_, &v)| v != 0.0).map(|(k, &v)| (k, v)).collect::<Vec<_>>(),
+        vec![(3, logits[3])]
+    );
     let model = embedded::get("cnn").unwrap();
     let layers = Array::from(&get(&result, "layers"));
     assert_eq!(layers.length() as usize, model.layers().len());
     for (i, layer) in layers.iter().enumerate() {
         assert_eq!(number(&layer, "index") as usize, i);
         assert_eq!(get(&layer, "kind").as_string().unwrap(), model.layers()[i].kind());
-        let shape: Vec<usize> = Array::from(&get(&layer, "shape")).iter().map(|v| v.as_f64().unwrap() as usize).collect();
+        let shape: Vec<usize> =
+            Array::from(&get(&layer, "shape")).iter().map(|v| v.as_f64().unwrap() as usize).collect();
         assert_eq!(shape, model.shapes()[i]);
         assert_eq!(Float32Array::from(get(&layer, "relevance")).length() as usize, shape.iter().product::<usize>());
         let rule = get(&layer, "rule");
@@ -204,7 +312,12 @@ fn bad_arguments_throw_errors_that_name_them_and_the_module_keeps_working() {
         (good.clone(), "epsilon".into(), with("output", "all".into()), "params.output"),
         (good.clone(), "epsilon".into(), with("zeroBias", 1.into()), "params.zeroBias"),
         (good.clone(), "custom".into(), with("layers", "epsilon".into()), "params.layers"),
-        (good.clone(), "custom".into(), with("layers", strings(&["epsilon", "magic", "epsilon", "epsilon"])), "layers[1]: unknown rule `magic`"),
+        (
+            good.clone(),
+            "custom".into(),
+            with("layers", strings(&["epsilon", "magic", "epsilon", "epsilon"])),
+            "layers[1]: unknown rule `magic`",
+        ),
         (good.clone(), "occlusion".into(), with("window", 29.into()), "window: expected a whole number from 1 to 28"),
         (good.clone(), "epsilon".into(), Some("cnn".into()), "params: expected an object"),
     ];
@@ -235,7 +348,8 @@ fn the_catalogues_list_models_and_methods_as_plain_objects() {
     assert_eq!(number(&param, "default"), 0.25);
     // Montavon's assignment on the MLP, one entry per layer.
     let rules = Array::from(&get(&find("montavon"), "layerRules"));
-    let labels: Vec<Option<String>> = rules.iter().map(|r| if r.is_null() { None } else { get(&r, "label").as_string() }).collect();
+    let labels: Vec<Option<String>> =
+        rules.iter().map(|r| if r.is_null() { None } else { get(&r, "label").as_string() }).collect();
     let e = Some("epsilon(0.25)".to_string());
     assert_eq!(labels, vec![None, Some("z-box(0, 1)".into()), None, e, None, Some("lrp-0".into())]);
     assert_eq!(number(&get(&rules.get(1), "params"), "high"), 1.0);
@@ -244,5 +358,8 @@ fn the_catalogues_list_models_and_methods_as_plain_objects() {
     assert!(get(&find("gradient"), "layerRules").is_null());
     let constraint = Array::from(&get(&find("alpha-beta"), "constraints")).get(0);
     assert_eq!(get(&constraint, "kind").as_string().unwrap(), "difference");
-    assert_eq!(number(&get(&models.get(2), "card"), "test_correct"), embedded::get("cnn").unwrap().card().test_correct as f64);
+    assert_eq!(
+        number(&get(&models.get(2), "card"), "test_correct"),
+        embedded::get("cnn").unwrap().card().test_correct as f64
+    );
 }

@@ -66,7 +66,15 @@ fn params(case: &Case, model: &str, cases: &Cases) -> Params {
 }
 
 /// Our relevance for one input of the fixture.
-fn ours(model: &Model, case: &Case, method: &Method, x: ArrayD<f32>, options: &Options, file: &SafeTensors, n: usize) -> ArrayD<f32> {
+fn ours(
+    model: &Model,
+    case: &Case,
+    method: &Method,
+    x: ArrayD<f32>,
+    options: &Options,
+    file: &SafeTensors,
+    n: usize,
+) -> ArrayD<f32> {
     if case.method != "smoothgrad" {
         return explain(model, x, method, options).unwrap().relevance;
     }

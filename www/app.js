@@ -13,6 +13,8 @@ import { LrpClient } from "./lrp-client.js";
 import { Controls } from "./controls.js";
 import { DrawingPad } from "./pad.js";
 import { CompareView } from "./compare-view.js";
+import { RemovalView } from "./removal-view.js";
+import { EvaluateView } from "./evaluate-view.js";
 import { renderLayers } from "./layers-view.js";
 import { COLORMAPS, fmt, maxAbs, signed } from "./colormap.js";
 import { drawColourBar, drawHeatmap, drawInput } from "./render.js";
@@ -34,7 +36,7 @@ const state = {
 const toPixels = (bytes) => Float32Array.from(bytes, (v) => v / 255);
 
 const client = new LrpClient(new URL("./worker.js", import.meta.url));
-let controls, pad, compare;
+let controls, pad, compare, removal;
 
 // ---------------------------------------------------------------- input
 
@@ -148,16 +150,18 @@ function show(shown) {
   prediction.querySelector(".digit").textContent = String(e.prediction);
   prediction.querySelector(".words").textContent = `${e.model} says`;
   prediction.setAttribute("aria-label", `${e.model} says ${e.prediction}`);
-  const sorted = [...e.logits].sort((a, b) => b - a);
-  $("confidence").innerHTML = "";
-  $("confidence").append(
+  const [top, runnerUp] = [...e.probabilities].sort((a, b) => b - a);
+  $("confidence").replaceChildren(
     `Confidence ${Math.round(100 * e.confidence)}%: `,
-    small(`(top score − runner-up) ÷ top score = (${fmt(sorted[0])} − ${fmt(sorted[1])}) ÷ ${fmt(sorted[0])}`),
+    small(`(top probability − runner-up) ÷ top = (${fmt(top)} − ${fmt(runnerUp)}) ÷ ${fmt(top)}` +
+      (e.rawConfidence === null ? "; on the raw scores it is undefined (the top score is negative)." :
+        `; on the raw scores, ${fmt(e.rawConfidence)}.`)),
   );
   showProbabilities(e);
   showOthers(e);
   for (const id of ["download-png", "download-csv", "download-json"]) $(id).disabled = false;
   drawExplanation();
+  removal.show(shown);
   if (body.dataset.ready !== "true") {
     body.dataset.ready = "true";
     status("Ready. Draw a digit, or pick one below.");
@@ -170,40 +174,36 @@ function small(text) {
   return s;
 }
 
+/** The ten probability bars: built once, then updated in place, so that a click is never lost to a redraw. */
 function showProbabilities(e) {
   const list = $("probabilities");
-  const rows = Array.from(e.probabilities, (p, digit) => {
-    const li = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.dataset.digit = String(digit);
-    if (digit === e.prediction) button.classList.add("predicted");
-    if (digit === e.target) button.classList.add("target");
+  if (list.children.length !== e.probabilities.length) {
+    list.replaceChildren(...Array.from(e.probabilities, (_, digit) => {
+      const li = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.digit = String(digit);
+      const part = (className) => Object.assign(document.createElement("span"), { className });
+      const track = part("track");
+      track.append(part("bar"));
+      button.append(Object.assign(part("label"), { textContent: String(digit) }), track, part("value"), part("score"));
+      button.addEventListener("click", () => controls.setTarget(digit === state.shown?.explanation.prediction ? "predicted" : digit));
+      li.append(button);
+      return li;
+    }));
+  }
+  Array.from(e.probabilities, (p, digit) => {
+    const button = list.children[digit].firstChild;
+    button.classList.toggle("predicted", digit === e.prediction);
+    button.classList.toggle("target", digit === e.target);
     const percent = 100 * p;
     const shownPercent = percent >= 99.95 ? "100%" : percent < 0.05 ? (percent > 0 ? "<0.1%" : "0%") : `${percent.toFixed(1)}%`;
     button.setAttribute("aria-label", `digit ${digit}: probability ${shownPercent}, score ${fmt(e.logits[digit])}` +
       `${digit === e.target ? " (explained now)" : ""}. Explain this digit.`);
-    const label = document.createElement("span");
-    label.className = "label";
-    label.textContent = String(digit);
-    const track = document.createElement("span");
-    track.className = "track";
-    const bar = document.createElement("span");
-    bar.className = "bar";
-    bar.style.width = `${Math.max(0, Math.min(100, percent))}%`;
-    track.append(bar);
-    const value = document.createElement("span");
-    value.className = "value";
-    value.textContent = shownPercent;
-    const score = document.createElement("span");
-    score.className = "score";
-    score.textContent = `score ${fmt(e.logits[digit], 2)}`;
-    button.append(label, track, value, score);
-    button.addEventListener("click", () => controls.setTarget(digit === e.prediction ? "predicted" : digit));
-    li.append(button);
-    return li;
+    button.querySelector(".bar").style.width = `${Math.max(0, Math.min(100, percent))}%`;
+    button.querySelector(".value").textContent = shownPercent;
+    button.querySelector(".score").textContent = `score ${fmt(e.logits[digit], 2)}`;
   });
-  list.replaceChildren(...rows);
   $("back-to-predicted").hidden = controls.target === "predicted";
 }
 
@@ -287,6 +287,7 @@ function showEmpty() {
   prediction.setAttribute("aria-label", "no digit yet");
   $("confidence").textContent = "";
   $("probabilities").replaceChildren();
+  removal.show(null);
   $("others").replaceChildren();
   drawHeatmap($("heatmap"), { input: null, relevance: null });
   $("heatmap").setAttribute("aria-label", "relevance heatmap: nothing to show yet");
@@ -378,6 +379,8 @@ async function main() {
       $("heat-title").scrollIntoView({ behavior: "smooth", block: "start" });
     },
   });
+  removal = new RemovalView($("removal"), { client });
+  new EvaluateView($("evaluate"), { controls, cmap: () => $("cmap").value });
   wire();
   if (pad.empty) {
     status("Explaining the first test digit…");

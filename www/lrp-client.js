@@ -4,12 +4,17 @@
 // - Foreground jobs (the main explanation) are coalesced: `latest(job)` replaces
 //   any foreground job that has not started yet (its promise resolves to null),
 //   so while the pen moves only the newest drawing is computed, never a backlog.
-// - Background jobs (the comparison grid) run only when no foreground job is
-//   waiting and the background is not paused (it is paused while the pen is down);
-//   `background(jobs)` replaces the whole background queue, and the results of a
-//   replaced generation are dropped.
+// - Background jobs run only when no foreground job is waiting and the background
+//   is not paused (it is paused while the pen is down). They wait in named queues,
+//   served in the order of PRIORITY (feature removal for the digit on screen first,
+//   then the comparison grid, then evaluations); `background(jobs, onResult, queue)`
+//   replaces one queue, dropping the results of what it replaced, and `run(job,
+//   queue)` adds one job to a queue.
 // - A worker whose module crashed (a trap) is never used again: its job fails with
 //   the reason, a fresh worker starts, and the queued jobs run on it.
+
+/** Background queues, first served first. */
+const PRIORITY = ["removal", "compare", "evaluate"];
 
 export class LrpClient {
   #url;
@@ -17,8 +22,7 @@ export class LrpClient {
   #live = false; // the current worker has loaded the module
   #current = null; // the job in the worker
   #waiting = null; // the newest foreground job not yet sent
-  #queue = []; // background jobs not yet sent
-  #generation = 0;
+  #queues = new Map(PRIORITY.map((name) => [name, { jobs: [], generation: 0 }])); // background jobs not yet sent
   #paused = false;
   #nextId = 1;
   /** How many times a crashed worker was replaced. */
@@ -63,21 +67,47 @@ export class LrpClient {
     });
   }
 
-  /** Replaces the background queue; `onResult(job, result, error)` is called as each one completes. */
-  background(jobs, onResult) {
-    const generation = ++this.#generation;
-    this.#queue = jobs.map((job) => ({
+  #queue(name) {
+    if (!this.#queues.has(name)) this.#queues.set(name, { jobs: [], generation: 0 });
+    return this.#queues.get(name);
+  }
+
+  /** Replaces background queue `name`; `onResult(job, result, error)` is called as each one completes. */
+  background(jobs, onResult, name = "compare") {
+    const queue = this.#queue(name);
+    const generation = ++queue.generation;
+    queue.jobs = jobs.map((job) => ({
       job,
-      resolve: (result) => generation === this.#generation && onResult(job, result, null),
-      reject: (error) => generation === this.#generation && onResult(job, null, error),
+      resolve: (result) => generation === queue.generation && onResult(job, result, null),
+      reject: (error) => generation === queue.generation && onResult(job, null, error),
     }));
     this.#pump();
+  }
+
+  /** Adds one job to background queue `name`; resolves to its result. */
+  run(job, name = "evaluate") {
+    return new Promise((resolve, reject) => {
+      this.#queue(name).jobs.push({ job, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Empties background queue `name`; what it held is dropped, unanswered. */
+  clear(name) {
+    const queue = this.#queue(name);
+    queue.generation++;
+    queue.jobs = [];
   }
 
   /** Stops (true) or resumes (false) the background queue; foreground jobs always run. */
   pause(paused) {
     this.#paused = paused;
     if (!paused) this.#pump();
+  }
+
+  /** Whether background queue `name` has jobs waiting or running. */
+  busy(name) {
+    return this.#queue(name).jobs.length > 0 || this.#current?.queue === name;
   }
 
   /** Whether a foreground job is waiting or running (the page is about to change). */
@@ -91,8 +121,9 @@ export class LrpClient {
     if (this.#waiting) {
       next = { ...this.#waiting, foreground: true };
       this.#waiting = null;
-    } else if (!this.#paused && this.#queue.length > 0) {
-      next = { ...this.#queue.shift(), foreground: false };
+    } else if (!this.#paused) {
+      const waiting = [...this.#queues].find(([, q]) => q.jobs.length > 0);
+      if (waiting) next = { ...waiting[1].jobs.shift(), foreground: false, queue: waiting[0] };
     }
     if (!next) return;
     next.id = this.#nextId++;

@@ -113,6 +113,10 @@ pub fn check_method(method: &Method, model: &Model) {
         }
         Method::Baseline(Baseline::IntegratedGradients { steps }) => assert!(*steps >= 1, "steps {steps}"),
         Method::Baseline(Baseline::Occlusion { window, stride }) => assert!(*window >= 1 && *stride >= 1, "{window} {stride}"),
+        Method::Baseline(Baseline::OcclusionSensitivity { window, stride, fill }) => {
+            let [low, high] = model.spec().input_range;
+            assert!(*window >= 1 && *stride >= 1 && (low..=high).contains(fill), "{window} {stride} {fill}");
+        }
         Method::Baseline(Baseline::Gradient | Baseline::GradientTimesInput) => {}
     }
 }
@@ -191,6 +195,11 @@ pub fn passes(method: &Method, model: &Model) -> usize {
         Method::Baseline(Baseline::Occlusion { stride, .. }) => {
             model.spec().input_shape.iter().map(|&s| s.div_ceil((*stride).clamp(1, s))).product()
         }
+        Method::Baseline(Baseline::OcclusionSensitivity { window, stride, .. }) => {
+            let shape = &model.spec().input_shape;
+            let side = |s: usize| lrp::lrp::baseline::window_starts(s, *window, *stride).len();
+            1 + shape[shape.len().saturating_sub(2)..].iter().map(|&s| side(s)).product::<usize>()
+        }
         _ => 1,
     }
 }
@@ -239,7 +248,11 @@ pub fn explain_input(input: &ExplainInput) -> Outcome {
     match method {
         Method::Baseline(Baseline::SmoothGrad { samples, .. }) if samples > MAX_PASSES => return Outcome::Skipped,
         Method::Baseline(Baseline::IntegratedGradients { steps }) if steps > MAX_PASSES => return Outcome::Skipped,
-        Method::Baseline(Baseline::Occlusion { stride, .. }) if convolutional && stride < 2 => return Outcome::Skipped,
+        Method::Baseline(Baseline::Occlusion { stride, .. } | Baseline::OcclusionSensitivity { stride, .. })
+            if convolutional && stride < 2 =>
+        {
+            return Outcome::Skipped
+        }
         _ if (passes(&method, model) * n) as u128 * work(model) > MAX_EXPLAIN_WORK => return Outcome::Skipped,
         _ => {}
     }

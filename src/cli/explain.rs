@@ -1,15 +1,17 @@
 //! `lrp explain`: relevance maps as .npy, and a JSON summary on stdout.
 
+use std::io::Write;
 use std::path::Path;
 
-use lrp::data::npy::Npy;
-use lrp::evaluation::confidence;
-use lrp::lrp::{catalogue, Kind, RuleInfo};
-use lrp::{embedded, explain, Error, Method, Options, OutputRelevance, Params, Target};
+use lrp::data::npy::NpyStream;
+use lrp::evaluation::{confidence, raw_confidence, softmax};
+use lrp::lrp::{catalogue, Books, Kind, RuleInfo};
+use lrp::{embedded, explain, Error, Explanation, Method, Options, OutputRelevance, Params, Target};
 use ndarray::Axis;
+use serde::Serialize;
 use serde_json::json;
 
-use super::input;
+use super::{batches, input};
 
 pub struct Request<'a> {
     pub input: &'a str,
@@ -31,7 +33,8 @@ pub fn params(pairs: &[String], layers: Option<&str>) -> Result<Params, Error> {
         let (name, value) = pair
             .split_once('=')
             .ok_or_else(|| Error::Input(format!("--param {pair}: expected name=value, e.g. epsilon=0.25")))?;
-        let value: f64 = value.parse().map_err(|_| Error::Input(format!("--param {pair}: `{value}` is not a number")))?;
+        let value: f64 =
+            value.parse().map_err(|_| Error::Input(format!("--param {pair}: `{value}` is not a number")))?;
         params.values.set(name, value)?;
     }
     if let Some(layers) = layers {
@@ -40,48 +43,26 @@ pub fn params(pairs: &[String], layers: Option<&str>) -> Result<Params, Error> {
     Ok(params)
 }
 
+/// Explains every input on every core, a chunk at a time: the relevance streams into
+/// the .npy (written beside it and renamed when complete) and the summary to stdout,
+/// so memory stays flat however many inputs there are.
 pub fn run(request: &Request) -> Result<(), Error> {
     let model = embedded::get(request.model)?;
     let params = params(request.params, request.layers)?;
     let method = Method::parse(request.rule, &params, model)?;
     let options = Options { target: request.target, output: request.output, zero_bias: request.zero_bias };
     let images = input::read(request.input, request.invert, model)?;
-    let explanation = explain(model, model.batch(&images.pixels)?, &method, &options)?;
-
-    if let Some(path) = request.out {
-        let npy = Npy { shape: vec![images.count, model.input_len()], data: explanation.relevance.iter().copied().collect() };
-        std::fs::write(path, npy.to_bytes()).map_err(|e| Error::Data(format!("{}: {e}", path.display())))?;
-    }
-    let inputs: Vec<_> = (0..images.count)
-        .map(|n| {
-            let logits: Vec<f32> = explanation.logits.index_axis(Axis(0), n).iter().copied().collect();
-            let layers: Vec<_> = explanation
-                .layers
-                .iter()
-                .map(|l| {
-                    json!({
-                        "index": l.index,
-                        "kind": l.kind,
-                        "layer": l.description,
-                        "rule": l.rule.as_ref().map(RuleInfo::from),
-                        "sum": l.relevance.index_axis(Axis(0), n).sum(),
-                        "books": l.books[n],
-                    })
-                })
-                .collect();
-            json!({
-                "prediction": explanation.predictions[n],
-                "label": images.labels.as_ref().map(|l| l[n]),
-                "target": explanation.targets[n],
-                "logits": logits,
-                "confidence": confidence(&logits),
-                "output_relevance": explanation.output_relevance.index_axis(Axis(0), n).sum(),
-                "relevance_sum": explanation.relevance.index_axis(Axis(0), n).sum(),
-                "layers": layers,
-            })
-        })
-        .collect();
-    let summary = json!({
+    let len = model.input_len();
+    model.check_values(&images.pixels)?; // every value, before anything is written
+    let partial = request.out.map(|p| p.with_extension("partial"));
+    let mut npy = match &partial {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| Error::Data(format!("{}: {e}", path.display())))?;
+            Some(NpyStream::new(std::io::BufWriter::new(file), &[images.count, len])?)
+        }
+        None => None,
+    };
+    let head = json!({
         "model": model.name(),
         "method": request.rule,
         "params": params.values,
@@ -90,10 +71,104 @@ pub fn run(request: &Request) -> Result<(), Error> {
         "output": request.output,
         "zero_bias": request.zero_bias,
         "relevance_file": request.out.map(|p| p.display().to_string()),
-        "inputs": inputs,
     });
-    println!("{}", serde_json::to_string_pretty(&summary).expect("serialisable"));
+    let head = serde_json::to_string_pretty(&head).expect("serialisable");
+    let mut stdout = std::io::stdout().lock();
+    let mut print = |text: &str| stdout.write_all(text.as_bytes()).map_err(|e| Error::Data(format!("stdout: {e}")));
+    print(&format!("{},\n  \"inputs\": [", head.trim_end_matches('}').trim_end()))?;
+    let bar = batches::progress(images.count as u64, "explaining");
+    let mut first = true;
+    let finished = batches::in_order(
+        images.count,
+        |range| {
+            let batch = model.batch(&images.pixels[range.start * len..range.end * len])?;
+            let e = explain(model, batch, &method, &options)?;
+            let labels = images.labels.as_ref().map(|l| &l[range.clone()]);
+            // Each input's summary as text, indented to sit in the `inputs` list.
+            let text: Vec<String> = summaries(&e, labels)
+                .iter()
+                .map(|s| serde_json::to_string_pretty(s).expect("serialisable").replace('\n', "\n    "))
+                .collect();
+            Ok((e.relevance.iter().copied().collect::<Vec<f32>>(), text))
+        },
+        |range, (relevance, inputs)| {
+            if let Some(npy) = &mut npy {
+                npy.extend(&relevance)?;
+            }
+            for text in inputs {
+                print(&format!("{}\n    {text}", if first { "" } else { "," }))?;
+                first = false;
+            }
+            bar.inc(range.len() as u64);
+            Ok(())
+        },
+    )?;
+    bar.finish_and_clear();
+    print("\n  ]\n}\n")?;
+    if !finished {
+        return Err(Error::Input("stopped by Ctrl-C: no relevance file was written".into()));
+    }
+    if let (Some(npy), Some(partial), Some(out)) = (npy, &partial, request.out) {
+        npy.finish()?;
+        std::fs::rename(partial, out).map_err(|e| Error::Data(format!("{}: {e}", out.display())))?;
+    }
     Ok(())
+}
+
+/// One input's line of the JSON summary.
+#[derive(Serialize)]
+struct InputSummary<'a> {
+    prediction: usize,
+    label: Option<u8>,
+    target: usize,
+    logits: Vec<f32>,
+    confidence: f32,
+    raw_confidence: Option<f32>,
+    output_relevance: f32,
+    relevance_sum: f32,
+    layers: Vec<LayerSummary<'a>>,
+}
+
+#[derive(Serialize)]
+struct LayerSummary<'a> {
+    index: usize,
+    kind: &'a str,
+    layer: &'a str,
+    rule: Option<RuleInfo>,
+    sum: f32,
+    books: Books,
+}
+
+/// The JSON summary of each input of an explained batch.
+fn summaries<'a>(explanation: &'a Explanation, labels: Option<&[u8]>) -> Vec<InputSummary<'a>> {
+    (0..explanation.predictions.len())
+        .map(|n| {
+            let logits: Vec<f32> = explanation.logits.index_axis(Axis(0), n).iter().copied().collect();
+            let layers = explanation
+                .layers
+                .iter()
+                .map(|l| LayerSummary {
+                    index: l.index,
+                    kind: l.kind,
+                    layer: &l.description,
+                    rule: l.rule.as_ref().map(RuleInfo::from),
+                    sum: l.relevance.index_axis(Axis(0), n).sum(),
+                    books: l.books[n],
+                })
+                .collect();
+            InputSummary {
+                prediction: explanation.predictions[n],
+                label: labels.map(|l| l[n]),
+                target: explanation.targets[n],
+                confidence: confidence(&softmax(&logits)),
+                raw_confidence: raw_confidence(&logits),
+                logits,
+                output_relevance: explanation.output_relevance.index_axis(Axis(0), n).sum(),
+                relevance_sum: explanation.relevance.index_axis(Axis(0), n).sum(),
+                layers,
+            }
+        })
+        .collect()
 }
 
 /// The list of methods for `--help`, from the registry, with the ranges that apply
@@ -105,11 +180,14 @@ pub fn methods_help(default_model: &str) -> String {
     let methods = catalogue(model);
     let mut text = format!("Methods (--rule) and their parameters (--param name=value), for `{default_model}`:\n");
     for kind in [Kind::Rule, Kind::Composite, Kind::Baseline] {
-        text += &format!("\n{}:\n", match kind {
-            Kind::Rule => "Rules (applied to every layer with parameters)",
-            Kind::Composite => "Composites (a rule per layer)",
-            Kind::Baseline => "Baselines",
-        });
+        text += &format!(
+            "\n{}:\n",
+            match kind {
+                Kind::Rule => "Rules (applied to every layer with parameters)",
+                Kind::Composite => "Composites (a rule per layer)",
+                Kind::Baseline => "Baselines",
+            }
+        );
         for m in methods.iter().filter(|m| m.kind == kind) {
             text += &format!("  {:<26} {}\n", m.name, m.about);
             for p in &m.params {

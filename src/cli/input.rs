@@ -1,5 +1,5 @@
-//! Reading images for the CLI: PNG, IDX (gzip or raw), .npy, or `test:N` (a digit
-//! of the committed MNIST test split).
+//! Reading images for the CLI: PNG, IDX (gzip or raw), .npy, `test:N` (a digit of
+//! the committed MNIST test split) or `test` (all of it, with its labels).
 
 use std::path::Path;
 
@@ -18,6 +18,10 @@ pub fn read(input: &str, invert: bool, model: &Model) -> Result<Images, Error> {
     let input_len = model.input_len();
     let (pixels, labels) = match input.strip_prefix("test:") {
         Some(index) => test_digit(index)?,
+        None if input == "test" => {
+            let images = Idx::open(MNIST_TEST_IMAGES)?;
+            (images.to_unit_f32(), Some(Idx::open(MNIST_TEST_LABELS)?.data))
+        }
         None => {
             let path = Path::new(input);
             let bytes = std::fs::read(path).map_err(|e| Error::Input(format!("{input}: {e}")))?;
@@ -32,7 +36,10 @@ pub fn read(input: &str, invert: bool, model: &Model) -> Result<Images, Error> {
         }
     };
     if pixels.is_empty() || pixels.len() % input_len != 0 {
-        return Err(Error::Input(format!("{input}: {} values is not a whole number of {input_len}-value images", pixels.len())));
+        return Err(Error::Input(format!(
+            "{input}: {} values is not a whole number of {input_len}-value images",
+            pixels.len()
+        )));
     }
     let pixels = if invert {
         let [low, high] = model.spec().input_range;
@@ -41,6 +48,15 @@ pub fn read(input: &str, invert: bool, model: &Model) -> Result<Images, Error> {
         pixels
     };
     Ok(Images { count: pixels.len() / input_len, pixels, labels })
+}
+
+/// Labels from an IDX file, one per image.
+pub fn read_labels(path: &Path, count: usize) -> Result<Vec<u8>, Error> {
+    let idx = Idx::open(path)?;
+    if idx.len() != count || idx.item_len() != 1 {
+        return Err(Error::Data(format!("{}: {} labels for {count} images", path.display(), idx.len())));
+    }
+    Ok(idx.data)
 }
 
 fn test_digit(index: &str) -> Result<(Vec<f32>, Option<Vec<u8>>), Error> {

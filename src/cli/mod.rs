@@ -1,15 +1,19 @@
 //! The `lrp` command (native only): argument parsing and its subcommands.
 
+pub mod batches;
+pub mod evaluate;
 pub mod explain;
 pub mod gallery;
 pub mod input;
 pub mod models;
+pub mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use lrp::evaluation::{Imputation, Schedule};
 use lrp::lrp::METHODS;
 use lrp::{embedded, OutputRelevance, Target};
 
@@ -79,6 +83,57 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The poster's experiment: remove the most (MoRF) and least (LeRF) relevant pixels,
+    /// and pixels in a random order, step by step, and watch the confidence; per model ×
+    /// method, split into digits classified correctly and wrongly. Writes DIR/curves.csv,
+    /// DIR/table.csv, DIR/table.md and DIR/class-means/, rewritten as each model × method
+    /// finishes (Ctrl-C keeps what has finished), and prints the table.
+    Evaluate {
+        /// `test` (the MNIST test split, with its labels), an IDX or .npy file, a PNG or `test:N`.
+        #[arg(default_value = "test")]
+        input: String,
+        /// IDX labels for the inputs (for the correct / incorrect split).
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// A model name, or `all`.
+        #[arg(long, default_value = "all", value_parser = model_names(true))]
+        model: String,
+        /// A method (repeatable), or `poster`: lrp-0, epsilon, gamma, alpha-beta (α2β1),
+        /// epsilon-gamma-box, montavon, gradient, gradient-x-input, integrated-gradients.
+        /// The random order is always evaluated too.
+        #[arg(long = "method", default_value = "poster", value_parser = PossibleValuesParser::new(METHODS.iter().map(|m| m.name).chain(["poster"])))]
+        methods: Vec<String>,
+        /// A parameter, as name=value (repeatable), for every method that takes it.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// For `--method custom`: one rule per layer with parameters, from the input up.
+        #[arg(long)]
+        layers: Option<String>,
+        /// What replaces a removed pixel (repeatable).
+        #[arg(long = "removal", value_enum, default_value = "zero")]
+        removals: Vec<Imputation>,
+        /// Removal steps.
+        #[arg(long, default_value_t = Schedule::default().steps)]
+        steps: usize,
+        /// Pixels removed per step.
+        #[arg(long, default_value_t = Schedule::default().step_pixels)]
+        step_pixels: usize,
+        /// Pixels removed when the table is read (a multiple of --step-pixels).
+        #[arg(long, default_value_t = 50)]
+        k: usize,
+        /// Evaluate only the first N inputs.
+        #[arg(long)]
+        n: Option<usize>,
+        /// Seed of the random order, the tie-breaking and ROAD's noise.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Where to write the files.
+        #[arg(long, default_value = "evaluation")]
+        out: PathBuf,
+        /// Also write DIR/per-input.csv: one row per input and order (its flip, AOPC, curve).
+        #[arg(long)]
+        per_input: bool,
+    },
     /// Write the page's gallery of real test digits (www/gallery.js): a balanced
     /// sample of every class plus digits that some model misclassifies.
     Gallery {
@@ -120,6 +175,36 @@ pub fn main() -> ExitCode {
                 out: out.as_deref(),
             })
         }
+        Command::Evaluate {
+            input,
+            labels,
+            model,
+            methods,
+            params,
+            layers,
+            removals,
+            steps,
+            step_pixels,
+            k,
+            n,
+            seed,
+            out,
+            per_input,
+        } => evaluate::run(&evaluate::Request {
+            input: &input,
+            labels: labels.as_deref(),
+            model: &model,
+            methods: &methods,
+            params: &params,
+            layers: layers.as_deref(),
+            removals: &removals,
+            schedule: Schedule { steps, step_pixels },
+            k,
+            n,
+            seed,
+            out: &out,
+            per_input,
+        }),
         Command::Gallery { count, misclassified, out } => gallery::write_gallery(count, misclassified, &out),
     };
     match result {

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use lrp::data::idx::Idx;
 use lrp::{embedded, Error, Model};
 
 use super::input;
@@ -33,16 +32,11 @@ pub fn list(json: bool) -> Result<(), Error> {
 }
 
 pub fn classify(input: &str, model: &str, labels: Option<&Path>, invert: bool, quiet: bool) -> Result<(), Error> {
-    let models: Vec<&Model> = if model == "all" { embedded::all()?.iter().collect() } else { vec![embedded::get(model)?] };
+    let models: Vec<&Model> =
+        if model == "all" { embedded::all()?.iter().collect() } else { vec![embedded::get(model)?] };
     let images = input::read(input, invert, models[0])?;
     let labels = match labels {
-        Some(path) => {
-            let idx = Idx::open(path)?;
-            if idx.len() != images.count || idx.item_len() != 1 {
-                return Err(Error::Data(format!("{}: {} labels for {} images", path.display(), idx.len(), images.count)));
-            }
-            Some(idx.data)
-        }
+        Some(path) => Some(input::read_labels(path, images.count)?),
         None => images.labels,
     };
     let predictions: Vec<Vec<usize>> = models.iter().map(|m| m.predict(&images.pixels)).collect::<Result<_, _>>()?;
@@ -59,7 +53,12 @@ pub fn classify(input: &str, model: &str, labels: Option<&Path>, invert: bool, q
     if let Some(labels) = &labels {
         for (model, predicted) in models.iter().zip(&predictions) {
             let correct = predicted.iter().zip(labels).filter(|(p, l)| **p == **l as usize).count();
-            println!("{}: {correct}/{} correct ({:.2}%)", model.name(), images.count, 100.0 * correct as f64 / images.count as f64);
+            println!(
+                "{}: {correct}/{} correct ({:.2}%)",
+                model.name(),
+                images.count,
+                100.0 * correct as f64 / images.count as f64
+            );
         }
     }
     Ok(())

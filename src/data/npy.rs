@@ -59,20 +59,26 @@ impl Npy {
         if file.order() != Order::C {
             return Err(fail("only C-order arrays are read"));
         }
-        let shape: Vec<usize> = file.shape().iter().map(|&d| usize::try_from(d)).collect::<Result<_, _>>().map_err(fail)?;
+        let shape: Vec<usize> =
+            file.shape().iter().map(|&d| usize::try_from(d)).collect::<Result<_, _>>().map_err(fail)?;
         let header = file.header().clone();
         // The length the header promises, checked before anything is allocated for it.
         let count = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
         let width = header.dtype().num_bytes().unwrap_or(0);
         let rest = file.into_inner();
         if count.and_then(|n| n.checked_mul(width)) != Some(rest.len()) {
-            return Err(fail(format!("shape {shape:?} of {width}-byte values does not match the {} bytes of data", rest.len())));
+            return Err(fail(format!(
+                "shape {shape:?} of {width}-byte values does not match the {} bytes of data",
+                rest.len()
+            )));
         }
         let data = match NpyFile::with_header(header.clone(), rest).try_data::<f32>() {
             Ok(values) => values.collect::<std::io::Result<Vec<f32>>>(),
             Err(file) => match file.try_data::<f64>() {
                 Ok(values) => values.map(|v| v.map(|v| v as f32)).collect(),
-                Err(_) => return Err(fail(format!("dtype {} is not read; save float32 or float64", header.dtype().descr()))),
+                Err(_) => {
+                    return Err(fail(format!("dtype {} is not read; save float32 or float64", header.dtype().descr())))
+                }
             },
         }
         .map_err(fail)?;
@@ -93,11 +99,49 @@ impl Npy {
     }
 }
 
+/// A float32 .npy file of a known shape written piece by piece, so that a large array
+/// never has to be held whole.
+pub struct NpyStream<W: std::io::Write> {
+    writer: npyz::NpyWriter<f32, W>,
+}
+
+impl<W: std::io::Write> NpyStream<W> {
+    pub fn new(out: W, shape: &[usize]) -> Result<NpyStream<W>> {
+        let shape: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
+        let writer = WriteOptions::<f32>::new().default_dtype().shape(&shape).writer(out).begin_nd().map_err(fail)?;
+        Ok(NpyStream { writer })
+    }
+
+    /// The next values, in C order.
+    pub fn extend(&mut self, values: &[f32]) -> Result<()> {
+        self.writer.extend(values.iter().copied()).map_err(fail)
+    }
+
+    /// Checks that exactly the shape's values were written.
+    pub fn finish(self) -> Result<()> {
+        self.writer.finish().map_err(fail)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use npyz::{WriteOptions, WriterBuilder};
 
     use super::Npy;
+
+    #[test]
+    fn a_stream_writes_what_a_whole_array_does() {
+        let array = Npy { shape: vec![3, 2], data: vec![0.5, 1.0, -2.0, 3.0, 4.5, 6.0] };
+        let mut out = Vec::new();
+        let mut stream = super::NpyStream::new(&mut out, &[3, 2]).unwrap();
+        stream.extend(&array.data[..4]).unwrap();
+        stream.extend(&array.data[4..]).unwrap();
+        stream.finish().unwrap();
+        assert_eq!(out, array.to_bytes());
+        let mut short = super::NpyStream::new(Vec::new(), &[3, 2]).unwrap();
+        short.extend(&[1.0]).unwrap();
+        assert!(short.finish().is_err(), "fewer values than the shape");
+    }
 
     #[test]
     fn round_trips_and_refuses_other_dtypes() {

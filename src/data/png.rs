@@ -30,7 +30,11 @@ pub fn decode(bytes: &[u8], max_pixels: usize) -> Result<Grey> {
         .chunks_exact(channels)
         .map(|px| {
             let grey = px[..colours].iter().map(|&v| v as f32).sum::<f32>() / (colours as f32 * 255.0);
-            if has_alpha { grey * px[colours] as f32 / 255.0 } else { grey }
+            if has_alpha {
+                grey * px[colours] as f32 / 255.0
+            } else {
+                grey
+            }
         })
         .collect();
     Ok(Grey { width: info.width as usize, height: info.height as usize, pixels })
@@ -83,7 +87,10 @@ mod tests {
         // Half-transparent white on black is mid grey.
         let alpha = decode(&encode(1, 1, png::ColorType::GrayscaleAlpha, &[255, 51]), 100).unwrap();
         assert!((alpha.pixels[0] - 0.2).abs() < 1e-6);
-        assert!(decode(&encode(20, 20, png::ColorType::Grayscale, &[0; 400]), 399).unwrap_err().to_string().contains("larger"));
+        assert!(decode(&encode(20, 20, png::ColorType::Grayscale, &[0; 400]), 399)
+            .unwrap_err()
+            .to_string()
+            .contains("larger"));
         assert!(decode(b"\x89PNG but not really", 100).is_err());
     }
 

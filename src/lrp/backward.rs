@@ -83,13 +83,23 @@ pub fn backward(model: &Model, forward: &Forward, output_relevance: ArrayD<f32>,
 }
 
 /// One layer: the relevance (or gradient) at its input and, per sample, what it kept back.
-fn layer_backward(layer: &Layer, x: &ArrayD<f32>, z: &ArrayD<f32>, upstream: &ArrayD<f32>, step: Step) -> (ArrayD<f32>, Vec<Absorbed>) {
+fn layer_backward(
+    layer: &Layer,
+    x: &ArrayD<f32>,
+    z: &ArrayD<f32>,
+    upstream: &ArrayD<f32>,
+    step: Step,
+) -> (ArrayD<f32>, Vec<Absorbed>) {
     let none = || vec![Absorbed::default(); x.shape()[0]];
     match (layer, step) {
         (Layer::Dense(_) | Layer::Conv2d(_), Step::Rule(rule)) => relevance_linear(layer, rule, x, z, upstream),
         // `Step::Relevance` cannot reach a layer with parameters: explain() gives each one a rule.
-        (Layer::Dense(_) | Layer::Conv2d(_), _) => (layer.transpose(upstream, |w| w, x.shape()).expect("linear layer"), none()),
-        (Layer::Relu, Step::Gradient) => (Zip::from(upstream).and(x).map_collect(|&g, &v| if v > 0.0 { g } else { 0.0 }), none()),
+        (Layer::Dense(_) | Layer::Conv2d(_), _) => {
+            (layer.transpose(upstream, |w| w, x.shape()).expect("linear layer"), none())
+        }
+        (Layer::Relu, Step::Gradient) => {
+            (Zip::from(upstream).and(x).map_collect(|&g, &v| if v > 0.0 { g } else { 0.0 }), none())
+        }
         (Layer::Relu, _) => (upstream.clone(), none()),
         (Layer::MaxPool2d(p), _) => (p.route_to_max(as4(x), as4(upstream)).into_dyn(), none()),
         (Layer::AvgPool2d(p), Step::Gradient) => (p.spread_evenly(as4(x), as4(upstream)).into_dyn(), none()),
@@ -98,7 +108,9 @@ fn layer_backward(layer: &Layer, x: &ArrayD<f32>, z: &ArrayD<f32>, upstream: &Ar
             let s = Zip::from(upstream).and(z).map_collect(|&r, &z| divide(r, stabilise(z, STABILIZER)));
             let c = p.spread_evenly(as4(x), as4(&s)).into_dyn();
             let mut absorbed = none();
-            for ((a, r), (s, z)) in absorbed.iter_mut().zip(upstream.outer_iter()).zip(s.outer_iter().zip(z.outer_iter())) {
+            for ((a, r), (s, z)) in
+                absorbed.iter_mut().zip(upstream.outer_iter()).zip(s.outer_iter().zip(z.outer_iter()))
+            {
                 a.stabilizer = Zip::from(&r).and(&s).and(&z).fold(0.0, |sum, &r, &s, &z| sum + (r - s * z));
             }
             (c * x, absorbed)
@@ -147,7 +159,13 @@ macro_rules! with_modifier {
 }
 
 /// The rule mechanism for Dense and Conv2d (see [`super::rule`]).
-fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>, r: &ArrayD<f32>) -> (ArrayD<f32>, Vec<Absorbed>) {
+fn relevance_linear(
+    layer: &Layer,
+    rule: &Rule,
+    x: &ArrayD<f32>,
+    z: &ArrayD<f32>,
+    r: &ArrayD<f32>,
+) -> (ArrayD<f32>, Vec<Absorbed>) {
     let mut r_in = ArrayD::<f32>::zeros(x.raw_dim());
     let mut absorbed = vec![Absorbed::default(); x.shape()[0]];
     // Σ_g coefficient_g over the groups whose gate is open, per output: 1 where the
@@ -158,7 +176,13 @@ fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>
         let inputs: Vec<Cow<ArrayD<f32>>> = group
             .terms
             .iter()
-            .map(|t| if t.input == InputMod::Identity { Cow::Borrowed(x) } else { Cow::Owned(x.mapv(|v| t.input.apply(v))) })
+            .map(|t| {
+                if t.input == InputMod::Identity {
+                    Cow::Borrowed(x)
+                } else {
+                    Cow::Owned(x.mapv(|v| t.input.apply(v)))
+                }
+            })
             .collect();
         // A term whose input is all zeros (x⁻ of a ReLU output, say) passes no relevance.
         let silent: Vec<bool> = inputs.iter().map(|input| input.iter().all(|&v| v == 0.0)).collect();
@@ -176,7 +200,8 @@ fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>
                         sum.scaled_add(t.sign, z); // the layer's own output, already computed
                         continue;
                     }
-                    let z_t = with_modifier!(t.params, f => layer.apply(input, f, keeps_bias(t)).expect("linear layer"));
+                    let z_t =
+                        with_modifier!(t.params, f => layer.apply(input, f, keeps_bias(t)).expect("linear layer"));
                     sum.scaled_add(t.sign, &z_t);
                 }
                 Cow::Owned(sum)
@@ -187,15 +212,27 @@ fn relevance_linear(layer: &Layer, rule: &Rule, x: &ArrayD<f32>, z: &ArrayD<f32>
             Gate::PositiveOutput => z > 0.0,
             Gate::NegativeOutput => z < 0.0,
         };
-        let s = Zip::from(r).and(z).and(denominator.as_ref()).map_collect(|&r, &z, &d| if open(z) { divide(r, rule.stabilise(d)) } else { 0.0 });
+        let s = Zip::from(r).and(z).and(denominator.as_ref()).map_collect(|&r, &z, &d| {
+            if open(z) {
+                divide(r, rule.stabilise(d))
+            } else {
+                0.0
+            }
+        });
         Zip::from(&mut passed).and(z).for_each(|p, &z| {
             if open(z) {
                 *p += group.coefficient;
             }
         });
         // What the stabiliser kept of each open output: r − s·d.
-        for (n, ((r, s), (z, d))) in r.outer_iter().zip(s.outer_iter()).zip(z.outer_iter().zip(denominator.outer_iter())).enumerate() {
-            let kept = Zip::from(&r).and(&s).and(&z).and(&d).fold(0.0, |sum, &r, &s, &z, &d| if open(z) { sum + (r - s * d) } else { sum });
+        for (n, ((r, s), (z, d))) in
+            r.outer_iter().zip(s.outer_iter()).zip(z.outer_iter().zip(denominator.outer_iter())).enumerate()
+        {
+            let kept = Zip::from(&r)
+                .and(&s)
+                .and(&z)
+                .and(&d)
+                .fold(0.0, |sum, &r, &s, &z, &d| if open(z) { sum + (r - s * d) } else { sum });
             absorbed[n].stabilizer += group.coefficient * kept;
         }
         for ((t, input), &silent) in group.terms.iter().zip(&inputs).zip(&silent) {
@@ -230,7 +267,11 @@ fn bias_share(s: &ndarray::ArrayViewD<f32>, b: &ndarray::Array1<f32>) -> f32 {
 /// `r / d`; a zero denominator (possible only with ε = 0, LRP-0) passes nothing
 /// rather than infinities.
 fn divide(r: f32, d: f32) -> f32 {
-    if d == 0.0 { 0.0 } else { r / d }
+    if d == 0.0 {
+        0.0
+    } else {
+        r / d
+    }
 }
 
 fn account(upstream: &ArrayD<f32>, downstream: &ArrayD<f32>, absorbed: &[Absorbed]) -> Vec<Books> {

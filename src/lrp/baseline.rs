@@ -3,7 +3,10 @@
 use ndarray::{ArrayD, Axis, IxDyn};
 
 use super::backward::{backward, Flow};
+use crate::evaluation::curve::scores;
+use crate::evaluation::Grid;
 use crate::model::Model;
+use crate::random::Random;
 use crate::Result;
 
 /// Methods that are not LRP, with Zennit's definitions.
@@ -11,9 +14,25 @@ use crate::Result;
 pub enum Baseline {
     Gradient,
     GradientTimesInput,
-    SmoothGrad { noise: f32, samples: usize, seed: u64 },
-    IntegratedGradients { steps: usize },
-    Occlusion { window: usize, stride: usize },
+    SmoothGrad {
+        noise: f32,
+        samples: usize,
+        seed: u64,
+    },
+    IntegratedGradients {
+        steps: usize,
+    },
+    /// Zennit's occlusion: keeps only the window.
+    Occlusion {
+        window: usize,
+        stride: usize,
+    },
+    /// Occlusion sensitivity (Zeiler & Fergus): sets the window to `fill`.
+    OcclusionSensitivity {
+        window: usize,
+        stride: usize,
+        fill: f32,
+    },
 }
 
 /// The gradient of `output_relevance · f(x)` with respect to `x`.
@@ -67,9 +86,9 @@ pub fn smoothgrad(
 ) -> Result<ArrayD<f32>> {
     let mut draws: Vec<ArrayD<f32>> = (1..samples).map(|_| ArrayD::zeros(x.raw_dim())).collect();
     for n in 0..x.shape()[0] {
-        let mut random = Normal::new(seed);
+        let mut random = Random::new(seed);
         for draw in &mut draws {
-            draw.index_axis_mut(Axis(0), n).iter_mut().for_each(|v| *v = random.sample() as f32);
+            draw.index_axis_mut(Axis(0), n).iter_mut().for_each(|v| *v = random.normal() as f32);
         }
     }
     smoothgrad_with_noise(model, x, output_relevance, noise_level, &draws)
@@ -77,7 +96,12 @@ pub fn smoothgrad(
 
 /// Integrated Gradients from the zero baseline: `x ⊙` the mean gradient at
 /// `α·x` for α in torch.linspace(1/steps, 1, steps).
-pub fn integrated_gradients(model: &Model, x: &ArrayD<f32>, output_relevance: &ArrayD<f32>, steps: usize) -> Result<ArrayD<f32>> {
+pub fn integrated_gradients(
+    model: &Model,
+    x: &ArrayD<f32>,
+    output_relevance: &ArrayD<f32>,
+    steps: usize,
+) -> Result<ArrayD<f32>> {
     let mut total = ArrayD::zeros(x.raw_dim());
     for alpha in linspace(1.0 / steps as f32, 1.0, steps) {
         total.scaled_add(1.0 / steps as f32, &gradient(model, x * alpha, output_relevance)?);
@@ -91,7 +115,9 @@ fn linspace(start: f32, end: f32, steps: usize) -> Vec<f32> {
         return vec![start];
     }
     let step = (end - start) / (steps - 1) as f32;
-    (0..steps).map(|i| if i < steps / 2 { start + step * i as f32 } else { end - step * (steps - 1 - i) as f32 }).collect()
+    (0..steps)
+        .map(|i| if i < steps / 2 { start + step * i as f32 } else { end - step * (steps - 1 - i) as f32 })
+        .collect()
 }
 
 /// Occlusion as Zennit's `Occlusion` attributor with its default occlusion function:
@@ -99,7 +125,13 @@ fn linspace(start: f32, end: f32, steps: usize) -> Vec<f32> {
 /// positions wrapping around the edges as `torch.roll` does), the input is reduced to
 /// the window (zeros elsewhere) and every pixel in the window receives the target's
 /// output score; a pixel's relevance is the sum over the windows containing it.
-pub fn occlusion(model: &Model, x: &ArrayD<f32>, targets: &[usize], window: usize, stride: usize) -> Result<ArrayD<f32>> {
+pub fn occlusion(
+    model: &Model,
+    x: &ArrayD<f32>,
+    targets: &[usize],
+    window: usize,
+    stride: usize,
+) -> Result<ArrayD<f32>> {
     let shape = &x.shape()[1..];
     let windows: Vec<usize> = shape.iter().map(|&s| window.min(s)).collect();
     let strides: Vec<usize> = shape.iter().map(|&s| stride.min(s)).collect();
@@ -109,11 +141,13 @@ pub fn occlusion(model: &Model, x: &ArrayD<f32>, targets: &[usize], window: usiz
     let mut mask = ArrayD::<f32>::zeros(IxDyn(shape));
     loop {
         for (index, value) in mask.indexed_iter_mut() {
-            let inside = (0..shape.len()).all(|d| (index[d] + shape[d] - positions[d][offset[d]]) % shape[d] < windows[d]);
+            let inside =
+                (0..shape.len()).all(|d| (index[d] + shape[d] - positions[d][offset[d]]) % shape[d] < windows[d]);
             *value = if inside { 1.0 } else { 0.0 };
         }
         let scores = model.forward(x * &mask)?;
-        for ((mut r, logits), &t) in result.axis_iter_mut(Axis(0)).zip(scores.logits().axis_iter(Axis(0))).zip(targets) {
+        for ((mut r, logits), &t) in result.axis_iter_mut(Axis(0)).zip(scores.logits().axis_iter(Axis(0))).zip(targets)
+        {
             r.scaled_add(logits[t], &mask);
         }
         // Next window position, odometer style over the dimensions.
@@ -132,34 +166,72 @@ pub fn occlusion(model: &Model, x: &ArrayD<f32>, targets: &[usize], window: usiz
     }
 }
 
-/// Standard normal numbers from SplitMix64 and the Box–Muller transform: small,
-/// seeded, and identical natively and in wasm.
-pub struct Normal {
-    state: u64,
-    spare: Option<f64>,
+/// Where windows of `window` pixels start along a side of `side`, `stride` apart and
+/// all inside; the last one ends at the edge, so every pixel is covered.
+pub fn window_starts(side: usize, window: usize, stride: usize) -> Vec<usize> {
+    let window = window.min(side);
+    let last = side - window;
+    let mut starts: Vec<usize> = (0..=last).step_by(stride.max(1)).collect();
+    if starts.last() != Some(&last) {
+        starts.push(last);
+    }
+    starts
 }
 
-impl Normal {
-    pub fn new(seed: u64) -> Normal {
-        Normal { state: seed, spare: None }
-    }
-
-    fn uniform(&mut self) -> f64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    pub fn sample(&mut self) -> f64 {
-        if let Some(spare) = self.spare.take() {
-            return spare;
+/// Occlusion sensitivity (Zeiler & Fergus 2014), the one-window form of feature
+/// removal: each window of `window` × `window` pixels (all channels), placed `stride`
+/// apart inside the input, is set to `fill`, and the drop of the target's score,
+/// `f(x) − f(x with the window filled)`, is credited to its pixels; a pixel's relevance
+/// is the mean drop over the windows that cover it. Positive: hiding it hurts the target.
+pub fn occlusion_sensitivity(
+    model: &Model,
+    x: &ArrayD<f32>,
+    targets: &[usize],
+    window: usize,
+    stride: usize,
+    fill: f32,
+) -> Result<ArrayD<f32>> {
+    let grid = Grid::of(&x.shape()[1..])?;
+    let (rows, columns) = (window_starts(grid.height, window, stride), window_starts(grid.width, window, stride));
+    let (wh, ww) = (window.min(grid.height), window.min(grid.width));
+    let classes = model.classes().len();
+    let mut result = ArrayD::<f32>::zeros(x.raw_dim());
+    for ((input, mut r), &target) in x.axis_iter(Axis(0)).zip(result.axis_iter_mut(Axis(0))).zip(targets) {
+        let input = input.as_standard_layout();
+        let input = input.as_slice().expect("standard layout");
+        let mut images = Vec::with_capacity((rows.len() * columns.len() + 1) * input.len());
+        images.extend_from_slice(input);
+        for &top in &rows {
+            for &left in &columns {
+                let start = images.len();
+                images.extend_from_slice(input);
+                let image = &mut images[start..];
+                for c in 0..grid.channels {
+                    for row in top..top + wh {
+                        let at = (c * grid.height + row) * grid.width + left;
+                        image[at..at + ww].fill(fill);
+                    }
+                }
+            }
         }
-        let radius = (-2.0 * (1.0 - self.uniform()).ln()).sqrt();
-        let angle = std::f64::consts::TAU * self.uniform();
-        self.spare = Some(radius * angle.sin());
-        radius * angle.cos()
+        let scores = scores(model, images)?;
+        let original = scores[target];
+        let (mut drop, mut cover) = (vec![0.0f32; grid.pixels()], vec![0u32; grid.pixels()]);
+        for (w, row_scores) in scores.chunks_exact(classes).skip(1).enumerate() {
+            let (top, left) = (rows[w / columns.len()], columns[w % columns.len()]);
+            for row in top..top + wh {
+                for column in left..left + ww {
+                    drop[row * grid.width + column] += original - row_scores[target];
+                    cover[row * grid.width + column] += 1;
+                }
+            }
+        }
+        let r = r.as_slice_mut().expect("standard layout");
+        for c in 0..grid.channels {
+            for p in 0..grid.pixels() {
+                r[c * grid.pixels() + p] = drop[p] / cover[p].max(1) as f32;
+            }
+        }
     }
+    Ok(result)
 }

@@ -81,7 +81,10 @@ fn positions(model: &Model) -> Vec<Option<Position>> {
 }
 
 /// Calls `rule(position, k)` for the k-th layer with parameters, `None` elsewhere.
-fn assign(positions: &[Option<Position>], mut rule: impl FnMut(&Position, usize) -> Result<Rule>) -> Result<Vec<Option<Rule>>> {
+fn assign(
+    positions: &[Option<Position>],
+    mut rule: impl FnMut(&Position, usize) -> Result<Rule>,
+) -> Result<Vec<Option<Rule>>> {
     let mut k = 0;
     positions
         .iter()

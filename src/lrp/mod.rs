@@ -156,7 +156,8 @@ pub fn explain(model: &Model, input: ArrayD<f32>, method: &Method, options: &Opt
     };
     let logits = forward.logits().clone();
     let mut output_relevance = ArrayD::<f32>::zeros(logits.raw_dim());
-    for ((mut row, scores), &t) in output_relevance.axis_iter_mut(Axis(0)).zip(logits.axis_iter(Axis(0))).zip(&targets) {
+    for ((mut row, scores), &t) in output_relevance.axis_iter_mut(Axis(0)).zip(logits.axis_iter(Axis(0))).zip(&targets)
+    {
         row[t] = match options.output {
             OutputRelevance::Score => scores[t],
             OutputRelevance::OneHot => 1.0,
@@ -174,7 +175,9 @@ pub fn explain(model: &Model, input: ArrayD<f32>, method: &Method, options: &Opt
                 rules.iter().map(|r| r.clone().map(|r| if options.zero_bias { r.without_bias() } else { r })).collect();
             per_layer(model, &forward, output_relevance.clone(), Flow::Relevance(&rules), false)
         }
-        Method::Baseline(Baseline::Gradient) => per_layer(model, &forward, output_relevance.clone(), Flow::Gradient, false),
+        Method::Baseline(Baseline::Gradient) => {
+            per_layer(model, &forward, output_relevance.clone(), Flow::Gradient, false)
+        }
         Method::Baseline(Baseline::GradientTimesInput) => {
             per_layer(model, &forward, output_relevance.clone(), Flow::Gradient, true)
         }
@@ -186,6 +189,9 @@ pub fn explain(model: &Model, input: ArrayD<f32>, method: &Method, options: &Opt
         }
         Method::Baseline(Baseline::Occlusion { window, stride }) => {
             (baseline::occlusion(model, x, &targets, *window, *stride)?, vec![])
+        }
+        Method::Baseline(Baseline::OcclusionSensitivity { window, stride, fill }) => {
+            (baseline::occlusion_sensitivity(model, x, &targets, *window, *stride, *fill)?, vec![])
         }
     };
     Ok(Explanation { logits, predictions, targets, output_relevance, relevance, layers })
@@ -216,8 +222,9 @@ fn per_layer(
         for (r, a) in pass.relevance.iter_mut().zip(&forward.activations) {
             Zip::from(r).and(a).for_each(|r, &a| *r *= a);
         }
-        pass.books =
-            (0..model.layers().len()).map(|i| backward::entering_and_leaving(&pass.relevance[i + 1], &pass.relevance[i])).collect();
+        pass.books = (0..model.layers().len())
+            .map(|i| backward::entering_and_leaving(&pass.relevance[i + 1], &pass.relevance[i]))
+            .collect();
     }
     let rules = match flow {
         Flow::Relevance(rules) => rules.to_vec(),

@@ -73,7 +73,10 @@ impl ParamInfo {
     pub fn check(&self, value: f64) -> Result<f64> {
         let whole = if self.integer { "a whole number" } else { "a number" };
         if !value.is_finite() || value < self.min || value > self.max || (self.integer && value.fract() != 0.0) {
-            return Err(Error::Input(format!("{}: expected {whole} from {} to {}, got {value}", self.name, self.min, self.max)));
+            return Err(Error::Input(format!(
+                "{}: expected {whole} from {} to {}, got {value}",
+                self.name, self.min, self.max
+            )));
         }
         Ok(value)
     }
@@ -156,8 +159,10 @@ parameters! {
     SAMPLES samples: true, V(20.0), V(1.0), V(1000.0), "gradients averaged (the last one without noise)";
     SEED seed: true, V(0.0), V(0.0), V(4_294_967_295.0), "seed of the noise";
     STEPS steps: true, V(20.0), V(1.0), V(1000.0), "points on the path from the zero baseline to the input";
-    WINDOW window: true, V(4.0), V(1.0), InputExtent, "side of the square window kept visible, in pixels";
+    WINDOW window: true, V(4.0), V(1.0), InputExtent, "side of the square window, in pixels";
     STRIDE stride: true, V(2.0), V(1.0), InputExtent, "step between windows, in pixels";
+    FILL fill: false, InputLow, InputLow, InputHigh,
+        "value the window is set to (default: the lowest input value, MNIST's black background)";
 }
 
 impl<'de> serde::Deserialize<'de> for ParameterValues {
@@ -170,7 +175,10 @@ impl<'de> serde::Deserialize<'de> for ParameterValues {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("method parameters by name")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<ParameterValues, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<ParameterValues, A::Error> {
                 use serde::de::Error as _;
                 let mut values = ParameterValues::default();
                 while let Some(key) = map.next_key::<String>()? {

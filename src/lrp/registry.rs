@@ -8,7 +8,9 @@
 use serde::Serialize;
 
 use super::baseline::Baseline;
-use super::params::{Constraint, ParamSpec, ALPHA, BETA, EPSILON, GAMMA, HIGH, LOW, NOISE, SAMPLES, SEED, STEPS, STRIDE, WINDOW};
+use super::params::{
+    Constraint, ParamSpec, ALPHA, BETA, EPSILON, FILL, GAMMA, HIGH, LOW, NOISE, SAMPLES, SEED, STEPS, STRIDE, WINDOW,
+};
 use super::rule::Rule;
 use crate::{Error, Result};
 
@@ -32,7 +34,9 @@ pub enum Build {
     /// A composite: each layer's rule from where the layer sits.
     Composite(fn(&Args, &Position) -> Result<Rule>),
     /// One rule per layer, named by the caller; `suggested` is a good start (shown by `methods()`).
-    PerLayer { suggested: fn(&Args, &Position) -> Result<Rule> },
+    PerLayer {
+        suggested: fn(&Args, &Position) -> Result<Rule>,
+    },
     Baseline(fn(&Args) -> Result<Baseline>),
 }
 
@@ -155,7 +159,12 @@ const fn composite(
     MethodSpec { name, about, params, constraints, build: Build::Composite(pick) }
 }
 
-const fn baseline(name: &'static str, about: &'static str, params: &'static [ParamSpec], build: fn(&Args) -> Result<Baseline>) -> MethodSpec {
+const fn baseline(
+    name: &'static str,
+    about: &'static str,
+    params: &'static [ParamSpec],
+    build: fn(&Args) -> Result<Baseline>,
+) -> MethodSpec {
     MethodSpec { name, about, params, constraints: &[], build: Build::Baseline(build) }
 }
 
@@ -189,12 +198,20 @@ pub const METHODS: &[MethodSpec] = &[
     rule("epsilon", "LRP-ε: LRP-0 with a stabiliser that keeps only the salient explanation", &[EPSILON], &[], |a| {
         Ok(Rule::epsilon(a.real("epsilon")?))
     }),
-    rule("gamma", "LRP-γ: favours positive contributions (generalised for inputs of either sign)", &[GAMMA], &[], |a| {
-        Ok(Rule::gamma(a.real("gamma")?))
-    }),
-    rule("alpha-beta", "LRP-αβ: positive and negative contributions weighted separately", &[ALPHA, BETA], &[ALPHA_BETA], |a| {
-        Ok(Rule::alpha_beta(a.real("alpha")?, a.real("beta")?))
-    }),
+    rule(
+        "gamma",
+        "LRP-γ: favours positive contributions (generalised for inputs of either sign)",
+        &[GAMMA],
+        &[],
+        |a| Ok(Rule::gamma(a.real("gamma")?)),
+    ),
+    rule(
+        "alpha-beta",
+        "LRP-αβ: positive and negative contributions weighted separately",
+        &[ALPHA, BETA],
+        &[ALPHA_BETA],
+        |a| Ok(Rule::alpha_beta(a.real("alpha")?, a.real("beta")?)),
+    ),
     rule("z-plus", "z⁺: only positive contributions (α1β0)", &[], &[], |_| Ok(Rule::z_plus())),
     rule("z-box", "z^B: for inputs bounded by low and high (pixels)", &[LOW, HIGH], &[BOUNDS], z_box),
     rule("flat", "flat: spread evenly over each neuron's receptive field", &[], &[], |_| Ok(Rule::flat())),
@@ -219,9 +236,13 @@ pub const METHODS: &[MethodSpec] = &[
         &[],
         |a, at| on_convolutions(a, at, Rule::z_plus(), Some(Rule::flat())),
     ),
-    composite("epsilon-alpha2-beta1", "Zennit preset: ε on dense layers, α2β1 on convolutions", &[EPSILON], &[], |a, at| {
-        on_convolutions(a, at, Rule::alpha_beta(2.0, 1.0), None)
-    }),
+    composite(
+        "epsilon-alpha2-beta1",
+        "Zennit preset: ε on dense layers, α2β1 on convolutions",
+        &[EPSILON],
+        &[],
+        |a, at| on_convolutions(a, at, Rule::alpha_beta(2.0, 1.0), None),
+    ),
     composite(
         "epsilon-alpha2-beta1-flat",
         "Zennit preset: as epsilon-alpha2-beta1, with flat on the first layer",
@@ -252,16 +273,36 @@ pub const METHODS: &[MethodSpec] = &[
         "smoothgrad",
         "SmoothGrad: the gradient averaged over noisy copies of the input",
         &[NOISE, SAMPLES, SEED],
-        |a| Ok(Baseline::SmoothGrad { noise: a.real("noise")?, samples: a.whole("samples")?, seed: a.whole("seed")? as u64 }),
+        |a| {
+            Ok(Baseline::SmoothGrad {
+                noise: a.real("noise")?,
+                samples: a.whole("samples")?,
+                seed: a.whole("seed")? as u64,
+            })
+        },
     ),
     baseline("integrated-gradients", "Integrated Gradients from an all-zero baseline", &[STEPS], |a| {
         Ok(Baseline::IntegratedGradients { steps: a.whole("steps")? })
     }),
     baseline(
         "occlusion",
-        "occlusion, as Zennit: each pixel gets the score of the input reduced to the windows that contain it \
-         (windows wrap around the edges)",
+        "Zennit's occlusion (not occlusion sensitivity): each pixel gets the target's score on the input \
+         reduced to a window that contains it, everything else black, summed over such windows (they wrap \
+         around the edges)",
         &[WINDOW, STRIDE],
         |a| Ok(Baseline::Occlusion { window: a.whole("window")?, stride: a.whole("stride")? }),
+    ),
+    baseline(
+        "occlusion-sensitivity",
+        "occlusion sensitivity (Zeiler & Fergus 2014): each pixel gets the mean drop of the target's score when \
+         a window over it is set to the fill value (the one-window form of feature removal)",
+        &[WINDOW, STRIDE, FILL],
+        |a| {
+            Ok(Baseline::OcclusionSensitivity {
+                window: a.whole("window")?,
+                stride: a.whole("stride")?,
+                fill: a.real("fill")?,
+            })
+        },
     ),
 ];

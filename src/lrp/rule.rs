@@ -48,12 +48,20 @@ pub enum ParamMod {
 /// in wasm (its NaN rules differ from the instruction's), which is slow in inner loops.
 #[inline]
 pub fn positive(x: f32) -> f32 {
-    if x > 0.0 { x } else { 0.0 }
+    if x > 0.0 {
+        x
+    } else {
+        0.0
+    }
 }
 
 #[inline]
 pub fn negative(x: f32) -> f32 {
-    if x < 0.0 { x } else { 0.0 }
+    if x < 0.0 {
+        x
+    } else {
+        0.0
+    }
 }
 
 impl ParamMod {
@@ -144,7 +152,13 @@ const fn term(input: InputMod, params: ParamMod, bias: bool, sign: f32) -> Term 
 }
 
 fn one_group(name: &'static str, params: Vec<(&'static str, f32)>, terms: Vec<Term>, stabilizer: f32) -> Rule {
-    Rule { name, params, groups: vec![Group { gate: Gate::All, coefficient: 1.0, terms }], stabilizer, zero_bias: false }
+    Rule {
+        name,
+        params,
+        groups: vec![Group { gate: Gate::All, coefficient: 1.0, terms }],
+        stabilizer,
+        zero_bias: false,
+    }
 }
 
 use InputMod as I;

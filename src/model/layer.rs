@@ -6,9 +6,7 @@ use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayView4, Ix2, Ix4};
 
 /// A fully connected layer: `y = x Wᵀ + b`, weights in PyTorch's `[out, in]` layout.
 ///
-/// One explanation multiplies single inputs by these matrices several times, so the
-/// products run as sparse row updates over `W` and its stored transpose: zero inputs
-/// (blank pixels, silent ReLUs) cost nothing and no matrix is packed or copied.
+/// Both `W` and its transpose are stored, so that every product reads rows.
 #[derive(Debug, Clone)]
 pub struct Dense {
     weight: Array2<f32>,
@@ -29,16 +27,21 @@ impl Dense {
     }
 
     /// `[N, in] -> [N, out]`: `x f(W)ᵀ + f(b)`, with `f` applied to each weight (and
-    /// to the bias, unless `bias` is false, which leaves it out) as it is read.
+    /// to the bias, unless `bias` is false, which leaves it out).
     pub fn apply(&self, x: ArrayView2<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Array2<f32> {
         let outputs = self.weight.nrows();
         let mut y = Array2::zeros((x.nrows(), outputs));
+        if bias {
+            let b = self.bias.mapv(&f);
+            y.outer_iter_mut().for_each(|mut row| row.assign(&b));
+        }
+        if x.nrows() >= MATRIX_PRODUCT_BATCH {
+            product_add(x, &self.weight_t.mapv(&f), &mut y);
+            return y;
+        }
         let w_t = self.weight_t.as_slice().expect("standard layout");
         for (x, mut y) in x.outer_iter().zip(y.outer_iter_mut()) {
             let y = y.as_slice_mut().expect("standard layout");
-            if bias {
-                y.iter_mut().zip(&self.bias).for_each(|(y, &b)| *y = f(b));
-            }
             for (j, &xj) in x.iter().enumerate() {
                 if xj != 0.0 {
                     axpy(y, xj, &w_t[j * outputs..(j + 1) * outputs], &f);
@@ -53,6 +56,10 @@ impl Dense {
     pub fn apply_transposed(&self, g: ArrayView2<f32>, f: impl Fn(f32) -> f32) -> Array2<f32> {
         let inputs = self.weight.ncols();
         let mut c = Array2::zeros((g.nrows(), inputs));
+        if g.nrows() >= MATRIX_PRODUCT_BATCH {
+            product_add(g, &self.weight.mapv(&f), &mut c);
+            return c;
+        }
         let w = self.weight.as_slice().expect("standard layout");
         for (g, mut c) in g.outer_iter().zip(c.outer_iter_mut()) {
             let c = c.as_slice_mut().expect("standard layout");
@@ -64,6 +71,25 @@ impl Dense {
         }
         c
     }
+}
+
+/// From this many inputs on, a dense layer multiplies the whole batch by its
+/// (modified) weights, materialised once, in one matrix product. Below it, each input
+/// runs as sparse row updates over the stored weights: for one explanation (the
+/// page) zero inputs cost nothing and no matrix is copied, which is faster.
+pub(crate) const MATRIX_PRODUCT_BATCH: usize = 8;
+
+/// `out += a · b` for 2-D arrays (any layout of `a`; `b` and `out` standard).
+fn product_add(a: ArrayView2<f32>, b: &Array2<f32>, out: &mut Array2<f32>) {
+    let a = a.as_standard_layout();
+    let (m, k) = a.dim();
+    let n = b.ncols();
+    matmul_add(
+        a.as_slice().expect("standard layout"),
+        b.as_slice().expect("standard layout"),
+        out.as_slice_mut().expect("standard layout"),
+        [m, k, n],
+    );
 }
 
 /// `y += a · f(row)`, element by element (vectorisable: no reduction).
@@ -91,85 +117,159 @@ impl Conv2d {
 
     /// `[N, C, H, W] -> [N, O, H', W']` with `f` applied to each weight (and to the
     /// bias, unless `bias` is false, which leaves it out).
+    ///
+    /// Samples are unrolled (im2col) side by side into one column matrix per group of
+    /// samples, so that each group is one matrix product `f(K) · cols`.
     pub fn apply(&self, x: ArrayView4<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Array4<f32> {
         let kernel = self.weight.mapv(&f);
         let kernel = kernel.as_slice().expect("standard layout");
         let (n, _, h, w) = x.dim();
         let (o, c, kh, kw) = self.weight.dim();
         let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
+        let (taps, per) = (c * kh * kw, ho * wo);
         let mut y = Array4::zeros((n, o, ho, wo));
-        for (sample, mut out) in x.outer_iter().zip(y.outer_iter_mut()) {
-            let out = out.as_slice_mut().expect("standard layout");
-            if bias {
-                for (plane, &b) in out.chunks_exact_mut(ho * wo).zip(&self.bias) {
+        if bias {
+            for mut sample in y.outer_iter_mut() {
+                for (mut plane, &b) in sample.outer_iter_mut().zip(&self.bias) {
                     plane.fill(f(b));
                 }
             }
-            if sample.iter().all(|&v| v == 0.0) {
-                continue; // only the bias (LRP's x⁻ terms on ReLU outputs, z^B's zero bound)
+        }
+        let x = x.as_standard_layout();
+        let sample_len = x.len() / n.max(1);
+        let x = x.as_slice().expect("standard layout");
+        // Samples of all zeros get only the bias (LRP's x⁻ terms on ReLU outputs, z^B's zero bound).
+        let busy: Vec<usize> =
+            (0..n).filter(|&s| x[s * sample_len..(s + 1) * sample_len].iter().any(|&v| v != 0.0)).collect();
+        let y_all = y.as_slice_mut().expect("standard layout");
+        for group in busy.chunks(group_size(taps * per)) {
+            let m = group.len();
+            let mut cols = vec![0.0f32; taps * m * per];
+            for (t, &s) in group.iter().enumerate() {
+                self.im2col(
+                    &x[s * sample_len..(s + 1) * sample_len],
+                    [h, w],
+                    [kh, kw],
+                    [ho, wo],
+                    &mut cols,
+                    m * per,
+                    t * per,
+                );
             }
-            let cols = self.im2col(sample.into_dimensionality().expect("3-D sample"), [kh, kw], [ho, wo]);
-            matmul_add(kernel, cols.as_slice().expect("standard layout"), out, [o, c * kh * kw, ho * wo]);
+            let mut product = vec![0.0f32; o * m * per];
+            matmul_add(kernel, &cols, &mut product, [o, taps, m * per]);
+            for (t, &s) in group.iter().enumerate() {
+                for oc in 0..o {
+                    let out = &mut y_all[(s * o + oc) * per..(s * o + oc + 1) * per];
+                    let row = &product[oc * m * per + t * per..oc * m * per + (t + 1) * per];
+                    out.iter_mut().zip(row).for_each(|(y, &p)| *y += p);
+                }
+            }
         }
         y
     }
 
-    /// The transpose of `apply` without bias: `[N, O, H', W'] -> [N, C, H, W]`.
+    /// The transpose of `apply` without bias: `[N, O, H', W'] -> [N, C, H, W]`,
+    /// one product `f(K)ᵀ · g` per group of samples, folded back by col2im.
     pub fn apply_transposed(&self, g: ArrayView4<f32>, f: impl Fn(f32) -> f32, input_hw: [usize; 2]) -> Array4<f32> {
         let kernel = self.weight.mapv(&f);
         let kernel = kernel.as_slice().expect("standard layout");
         let (n, _, ho, wo) = g.dim();
         let (o, c, kh, kw) = self.weight.dim();
-        let taps = c * kh * kw;
-        let kernel_t = ArrayView2::from_shape((o, taps), kernel).expect("kernel shape").t().as_standard_layout().into_owned();
+        let (taps, per) = (c * kh * kw, ho * wo);
+        let kernel_t =
+            ArrayView2::from_shape((o, taps), kernel).expect("kernel shape").t().as_standard_layout().into_owned();
+        let kernel_t = kernel_t.as_slice().expect("standard layout");
         let mut x = Array4::zeros((n, c, input_hw[0], input_hw[1]));
-        let mut cols = vec![0.0f32; taps * ho * wo];
-        for (sample, mut out) in g.outer_iter().zip(x.outer_iter_mut()) {
-            let sample = sample.as_standard_layout();
-            let g = sample.as_slice().expect("standard layout");
-            // cols = kernelᵀ · g
-            cols.fill(0.0);
-            matmul_add(kernel_t.as_slice().expect("standard layout"), g, &mut cols, [taps, o, ho * wo]);
-            self.col2im(&cols, out.as_slice_mut().expect("standard layout"), c, input_hw, [kh, kw], [ho, wo]);
+        let image_len = c * input_hw[0] * input_hw[1];
+        let g = g.as_standard_layout();
+        let g = g.as_slice().expect("standard layout");
+        let busy: Vec<usize> =
+            (0..n).filter(|&s| g[s * o * per..(s + 1) * o * per].iter().any(|&v| v != 0.0)).collect();
+        let x_all = x.as_slice_mut().expect("standard layout");
+        for group in busy.chunks(group_size(taps * per)) {
+            let m = group.len();
+            // The group's outputs side by side: row `oc` holds channel `oc` of each sample.
+            let mut outputs = vec![0.0f32; o * m * per];
+            for (t, &s) in group.iter().enumerate() {
+                for oc in 0..o {
+                    outputs[oc * m * per + t * per..oc * m * per + (t + 1) * per]
+                        .copy_from_slice(&g[(s * o + oc) * per..(s * o + oc + 1) * per]);
+                }
+            }
+            let mut cols = vec![0.0f32; taps * m * per];
+            matmul_add(kernel_t, &outputs, &mut cols, [taps, o, m * per]);
+            for (t, &s) in group.iter().enumerate() {
+                let out = &mut x_all[s * image_len..(s + 1) * image_len];
+                self.col2im(&cols, m * per, t * per, out, c, input_hw, [kh, kw], [ho, wo]);
+            }
         }
         x
     }
 
-    fn im2col(&self, x: ndarray::ArrayView3<f32>, k: [usize; 2], out_hw: [usize; 2]) -> Array2<f32> {
-        let (c, h, w) = x.dim();
-        let x = x.as_standard_layout();
-        let x = x.as_slice().expect("standard layout");
-        let mut cols = Array2::zeros((c * k[0] * k[1], out_hw[0] * out_hw[1]));
-        let dst = cols.as_slice_mut().expect("standard layout");
+    /// Unrolls one `[C, H, W]` sample into `cols` (rows of `row_stride`, the sample's
+    /// columns starting at `offset`): entry `(tap, output pixel)` is the input pixel
+    /// that tap reads (0 in the padding).
+    #[allow(clippy::too_many_arguments)]
+    fn im2col(
+        &self,
+        x: &[f32],
+        [h, w]: [usize; 2],
+        k: [usize; 2],
+        out_hw: [usize; 2],
+        cols: &mut [f32],
+        row_stride: usize,
+        offset: usize,
+    ) {
+        let c = x.len() / (h * w).max(1);
         let step = self.stride[1];
-        self.for_each_run(c, [h, w], k, out_hw, |col, pixel, len| {
+        self.for_each_run(c, [h, w], k, out_hw, |tap, column, pixel, len| {
+            let at = tap * row_stride + offset + column;
             if step == 1 {
-                dst[col..col + len].copy_from_slice(&x[pixel..pixel + len]);
+                cols[at..at + len].copy_from_slice(&x[pixel..pixel + len]);
             } else {
-                (0..len).for_each(|t| dst[col + t] = x[pixel + t * step]);
+                (0..len).for_each(|t| cols[at + t] = x[pixel + t * step]);
             }
         });
-        cols
     }
 
     /// Adds each column-matrix entry back onto the input pixel it was read from
     /// (the transpose of `im2col`).
-    fn col2im(&self, cols: &[f32], out: &mut [f32], c: usize, hw: [usize; 2], k: [usize; 2], out_hw: [usize; 2]) {
+    #[allow(clippy::too_many_arguments)]
+    fn col2im(
+        &self,
+        cols: &[f32],
+        row_stride: usize,
+        offset: usize,
+        out: &mut [f32],
+        c: usize,
+        hw: [usize; 2],
+        k: [usize; 2],
+        out_hw: [usize; 2],
+    ) {
         let step = self.stride[1];
-        self.for_each_run(c, hw, k, out_hw, |col, pixel, len| {
+        self.for_each_run(c, hw, k, out_hw, |tap, column, pixel, len| {
+            let at = tap * row_stride + offset + column;
             if step == 1 {
-                out[pixel..pixel + len].iter_mut().zip(&cols[col..col + len]).for_each(|(o, &v)| *o += v);
+                out[pixel..pixel + len].iter_mut().zip(&cols[at..at + len]).for_each(|(o, &v)| *o += v);
             } else {
-                (0..len).for_each(|t| out[pixel + t * step] += cols[col + t]);
+                (0..len).for_each(|t| out[pixel + t * step] += cols[at + t]);
             }
         });
     }
 
     /// Visits the runs of column-matrix entries the convolution reads, as
-    /// `(first entry, first input pixel, length)`: one run per tap and output row,
-    /// clipped to the part outside the zero padding. Entries of a run are consecutive;
-    /// their pixels are `stride[1]` apart. Flat indices are row-major.
-    fn for_each_run(&self, c: usize, [h, w]: [usize; 2], k: [usize; 2], [ho, wo]: [usize; 2], mut visit: impl FnMut(usize, usize, usize)) {
+    /// `(tap, first output pixel, first input pixel, length)`: one run per tap and
+    /// output row, clipped to the part outside the zero padding. Output pixels of a run
+    /// are consecutive; their input pixels are `stride[1]` apart. Flat indices are row-major.
+    fn for_each_run(
+        &self,
+        c: usize,
+        [h, w]: [usize; 2],
+        k: [usize; 2],
+        [ho, wo]: [usize; 2],
+        mut visit: impl FnMut(usize, usize, usize, usize),
+    ) {
         let [sh, sw] = self.stride;
         let [ph, pw] = self.padding;
         for ci in 0..c {
@@ -182,17 +282,25 @@ impl Conv2d {
                     if first >= end {
                         continue;
                     }
-                    let row = ((ci * k[0] + ki) * k[1] + kj) * ho * wo;
+                    let tap = (ci * k[0] + ki) * k[1] + kj;
                     for oi in 0..ho {
                         let ii = (oi * sh + ki).wrapping_sub(ph);
                         if ii < h {
-                            visit(row + oi * wo + first, (ci * h + ii) * w + first * sw + kj - pw, end - first);
+                            visit(tap, oi * wo + first, (ci * h + ii) * w + first * sw + kj - pw, end - first);
                         }
                     }
                 }
             }
         }
     }
+}
+
+/// How many samples to unroll into one column matrix: as many as fit in about 512 kB
+/// (in the caches: larger groups are slower)
+/// (`unrolled` values each), at least one.
+fn group_size(unrolled: usize) -> usize {
+    const BUDGET: usize = 1 << 17;
+    (BUDGET / unrolled.max(1)).max(1)
 }
 
 /// `out += a · b` for row-major `a` (m×k), `b` (k×n) and `out` (m×n): the
@@ -271,116 +379,150 @@ impl Pool2d {
         window_output([h, w], self.kernel, self.stride, self.padding)
     }
 
-    /// Calls `visit(output, taps)` for every output cell of a `[C, H, W]` sample,
-    /// where `taps(f)` calls `f` on each input index of the window (row-major flat
-    /// indices; padding skipped).
-    #[inline]
-    fn for_each_window(&self, c: usize, [h, w]: [usize; 2], mut visit: impl FnMut(usize, &dyn Fn(&mut dyn FnMut(usize)))) {
+    /// The input pixels each output cell reads, as offsets within one `[H, W]` plane:
+    /// `taps[cell · k .. (cell + 1) · k]` for the cell's window (k = kernel area), with
+    /// [`PADDING`] where the window lies over the padding. Computed once per call and
+    /// shared by every channel and sample.
+    fn taps(&self, [h, w]: [usize; 2]) -> (Vec<u32>, usize) {
         let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
-        let (kernel, stride, padding) = (self.kernel, self.stride, self.padding);
-        for ci in 0..c {
-            for oi in 0..ho {
-                for oj in 0..wo {
-                    let taps = |tap: &mut dyn FnMut(usize)| {
-                        for ki in 0..kernel[0] {
-                            let ii = (oi * stride[0] + ki).wrapping_sub(padding[0]);
-                            if ii >= h {
-                                continue;
-                            }
-                            for kj in 0..kernel[1] {
-                                let jj = (oj * stride[1] + kj).wrapping_sub(padding[1]);
-                                if jj < w {
-                                    tap((ci * h + ii) * w + jj);
-                                }
-                            }
-                        }
-                    };
-                    visit((ci * ho + oi) * wo + oj, &taps);
+        let area = self.kernel[0] * self.kernel[1];
+        let mut taps = Vec::with_capacity(ho * wo * area);
+        for oi in 0..ho {
+            for oj in 0..wo {
+                for ki in 0..self.kernel[0] {
+                    let ii = (oi * self.stride[0] + ki).wrapping_sub(self.padding[0]);
+                    for kj in 0..self.kernel[1] {
+                        let jj = (oj * self.stride[1] + kj).wrapping_sub(self.padding[1]);
+                        taps.push(if ii < h && jj < w { (ii * w + jj) as u32 } else { PADDING });
+                    }
                 }
+            }
+        }
+        (taps, area)
+    }
+
+    /// As [`Pool2d::taps`], with each tap over the padding replaced by the window's
+    /// first pixel inside: the same maximum and the same first maximum, so the max
+    /// loops need no branch (a data-dependent branch per tap costs more than the loop).
+    fn taps_for_max(&self, hw: [usize; 2]) -> (Vec<u32>, usize) {
+        let (mut taps, area) = self.taps(hw);
+        for window in taps.chunks_exact_mut(area.max(1)) {
+            // A window of padding only cannot occur (padding <= kernel / 2).
+            let inside = window.iter().copied().find(|&t| t != PADDING).unwrap_or(0);
+            window.iter_mut().filter(|t| **t == PADDING).for_each(|t| *t = inside);
+        }
+        (taps, area)
+    }
+
+    /// Calls `visit(input plane, output cell, window)` for every output cell of every
+    /// channel of every sample of an `[N, C, H, W]` batch, with `taps` from [`Pool2d::taps`].
+    fn for_each_window(
+        shape: [usize; 4],
+        (taps, area): &(Vec<u32>, usize),
+        mut visit: impl FnMut(usize, usize, &[u32]),
+    ) {
+        let [n, c, h, w] = shape;
+        let cells = taps.len() / (*area).max(1);
+        for plane in 0..n * c {
+            for (cell, window) in taps.chunks_exact((*area).max(1)).enumerate() {
+                visit(plane * h * w, plane * cells + cell, window);
             }
         }
     }
 
-    fn pool(&self, x: ArrayView4<f32>, reduce: impl Fn(&[f32], &dyn Fn(&mut dyn FnMut(usize))) -> f32) -> Array4<f32> {
+    fn pool(
+        &self,
+        x: ArrayView4<f32>,
+        taps: &(Vec<u32>, usize),
+        reduce: impl Fn(&[f32], &[u32]) -> f32,
+    ) -> Array4<f32> {
         let (n, c, h, w) = x.dim();
         let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
         let mut y = Array4::zeros((n, c, ho, wo));
-        for (sample, mut out) in x.outer_iter().zip(y.outer_iter_mut()) {
-            let sample = sample.as_standard_layout();
-            let src = sample.as_slice().expect("standard layout");
-            let dst = out.as_slice_mut().expect("standard layout");
-            self.for_each_window(c, [h, w], |o, taps| dst[o] = reduce(src, taps));
-        }
+        let x = x.as_standard_layout();
+        let src = x.as_slice().expect("standard layout");
+        let dst = y.as_slice_mut().expect("standard layout");
+        Pool2d::for_each_window([n, c, h, w], taps, |plane, cell, window| {
+            dst[cell] = reduce(&src[plane..plane + h * w], window)
+        });
         y
     }
 
     pub fn max(&self, x: ArrayView4<f32>) -> Array4<f32> {
-        // Padding never wins; a window of padding only cannot occur (padding <= kernel / 2).
-        self.pool(x, |src, taps| {
-            let mut best = f32::NEG_INFINITY;
-            taps(&mut |i| {
-                if src[i] > best {
-                    best = src[i];
+        let (_, _, h, w) = x.dim();
+        self.pool(x, &self.taps_for_max([h, w]), |plane, window| {
+            window.iter().fold(f32::NEG_INFINITY, |best, &t| {
+                let v = plane[t as usize];
+                if v > best {
+                    v
+                } else {
+                    best
                 }
-            });
-            best
+            })
         })
     }
 
     pub fn average(&self, x: ArrayView4<f32>) -> Array4<f32> {
+        let (_, _, h, w) = x.dim();
         let area = (self.kernel[0] * self.kernel[1]) as f32;
-        self.pool(x, |src, taps| {
-            let mut sum = 0.0;
-            taps(&mut |i| sum += src[i]);
-            sum / area
+        self.pool(x, &self.taps([h, w]), |plane, window| {
+            window.iter().filter(|&&t| t != PADDING).map(|&t| plane[t as usize]).sum::<f32>() / area
         })
     }
 
     /// The max-pool gradient: each output's `g` goes to the first maximum of its
     /// window in `x` (as PyTorch picks it), i.e. winner-take-all.
     pub fn route_to_max(&self, x: ArrayView4<f32>, g: ArrayView4<f32>) -> Array4<f32> {
-        self.scatter(x, g, |src, taps, value, dst| {
-            let mut best: Option<usize> = None;
-            taps(&mut |i| {
-                if best.is_none_or(|b| src[i] > src[b]) {
-                    best = Some(i);
+        let (_, _, h, w) = x.dim();
+        self.scatter(x, g, &self.taps_for_max([h, w]), |plane, window, value, dst| {
+            let (mut best, mut at) = (f32::NEG_INFINITY, window[0] as usize);
+            for &t in window {
+                let v = plane[t as usize];
+                if v > best {
+                    (best, at) = (v, t as usize);
                 }
-            });
-            if let Some(b) = best {
-                dst[b] += value;
             }
+            dst[at] += value;
         })
     }
 
     /// The average-pool gradient: each output's `g` spread evenly over its window
     /// (padding included in the count, as `count_include_pad=True`).
     pub fn spread_evenly(&self, x: ArrayView4<f32>, g: ArrayView4<f32>) -> Array4<f32> {
+        let (_, _, h, w) = x.dim();
         let area = (self.kernel[0] * self.kernel[1]) as f32;
-        self.scatter(x, g, |_, taps, value, dst| taps(&mut |i| dst[i] += value / area))
+        self.scatter(x, g, &self.taps([h, w]), |_, window, value, dst| {
+            for &t in window.iter().filter(|&&t| t != PADDING) {
+                dst[t as usize] += value / area;
+            }
+        })
     }
 
+    /// Hands each output's `g` back to its window's inputs: `route(input plane, window,
+    /// g, output plane)`, for outputs with a non-zero `g`.
     fn scatter(
         &self,
         x: ArrayView4<f32>,
         g: ArrayView4<f32>,
-        route: impl Fn(&[f32], &dyn Fn(&mut dyn FnMut(usize)), f32, &mut [f32]),
+        taps: &(Vec<u32>, usize),
+        route: impl Fn(&[f32], &[u32], f32, &mut [f32]),
     ) -> Array4<f32> {
-        let (_, c, h, w) = x.dim();
+        let (n, c, h, w) = x.dim();
         let mut out = Array4::zeros(x.raw_dim());
-        for ((sample, upstream), mut dst) in x.outer_iter().zip(g.outer_iter()).zip(out.outer_iter_mut()) {
-            let sample = sample.as_standard_layout();
-            let upstream = upstream.as_standard_layout();
-            let (src, up) = (sample.as_slice().expect("standard layout"), upstream.as_slice().expect("standard layout"));
-            let dst = dst.as_slice_mut().expect("standard layout");
-            self.for_each_window(c, [h, w], |o, taps| {
-                if up[o] != 0.0 {
-                    route(src, taps, up[o], dst)
-                }
-            });
-        }
+        let (x, g) = (x.as_standard_layout(), g.as_standard_layout());
+        let (src, up) = (x.as_slice().expect("standard layout"), g.as_slice().expect("standard layout"));
+        let dst = out.as_slice_mut().expect("standard layout");
+        Pool2d::for_each_window([n, c, h, w], taps, |plane, cell, window| {
+            if up[cell] != 0.0 {
+                route(&src[plane..plane + h * w], window, up[cell], &mut dst[plane..plane + h * w])
+            }
+        });
         out
     }
 }
+
+/// A window tap that lies over the padding.
+const PADDING: u32 = u32::MAX;
 
 fn window_output(hw: [usize; 2], k: [usize; 2], stride: [usize; 2], padding: [usize; 2]) -> Option<[usize; 2]> {
     let mut out = [0; 2];
@@ -552,7 +694,9 @@ mod tests {
 
     #[test]
     fn convolution_and_its_transpose_agree_with_the_definition_for_any_stride_and_padding() {
-        for (stride, padding, k) in [([1, 1], [0, 0], [3, 3]), ([2, 2], [1, 1], [3, 3]), ([2, 1], [2, 0], [5, 3]), ([3, 3], [1, 2], [4, 5])] {
+        for (stride, padding, k) in
+            [([1, 1], [0, 0], [3, 3]), ([2, 2], [1, 1], [3, 3]), ([2, 1], [2, 0], [5, 3]), ([3, 3], [1, 2], [4, 5])]
+        {
             let conv = Conv2d {
                 weight: Array::from_shape_vec((4, 3, k[0], k[1]), values(12 * k[0] * k[1], 1)).unwrap(),
                 bias: Array1::from(values(4, 2)),
@@ -624,9 +768,8 @@ mod tests {
 
     /// Window cells that fall inside a 4×5 input, summed over all six windows.
     fn pool_area_inside(pool: &Pool2d, h: usize, w: usize) -> f32 {
-        let mut count = 0;
-        pool.for_each_window(1, [h, w], |_, taps| taps(&mut |_| count += 1));
-        count as f32
+        let (taps, _) = pool.taps([h, w]);
+        taps.iter().filter(|&&t| t != PADDING).count() as f32
     }
 
     /// PyTorch's output size: ⌊(H + 2p − k) / s⌋ + 1, or nothing when the kernel does not fit.

@@ -10,6 +10,7 @@ use ndarray::{ArrayD, Axis, IxDyn};
 pub use layer::{Conv2d, Dense, Layer, Pool2d};
 pub use spec::{Card, ModelSpec};
 
+use crate::evaluation::argmax;
 use crate::{Error, Result};
 
 /// A validated feed-forward network: every layer's shape has been checked against
@@ -89,6 +90,15 @@ impl Model {
     /// the model's input range (NaN and infinities included). The CLI and the module
     /// both read their inputs through this.
     pub fn batch(&self, values: &[f32]) -> Result<ArrayD<f32>> {
+        let count = self.check_values(values)?;
+        let mut shape = vec![count];
+        shape.extend(&self.spec.input_shape);
+        Ok(ArrayD::from_shape_vec(IxDyn(&shape), values.to_vec()).expect("length checked"))
+    }
+
+    /// The number of inputs in a flat buffer, if it holds whole inputs with every value
+    /// in the model's input range (see [`Model::batch`]).
+    pub fn check_values(&self, values: &[f32]) -> Result<usize> {
         let len = self.input_len();
         if values.is_empty() || values.len() % len != 0 {
             let shape: Vec<String> = self.spec.input_shape.iter().map(usize::to_string).collect();
@@ -100,22 +110,17 @@ impl Model {
         }
         let [low, high] = self.spec.input_range;
         if let Some(i) = values.iter().position(|v| !(low..=high).contains(v)) {
-            return Err(Error::Input(format!("pixels[{i}]: expected a number from {low} to {high}, got {}", values[i])));
+            return Err(Error::Input(format!(
+                "pixels[{i}]: expected a number from {low} to {high}, got {}",
+                values[i]
+            )));
         }
-        let mut shape = vec![values.len() / len];
-        shape.extend(&self.spec.input_shape);
-        Ok(ArrayD::from_shape_vec(IxDyn(&shape), values.to_vec()).expect("length checked"))
+        Ok(values.len() / len)
     }
 
     /// Runs the network on a batch `[N, ...input_shape]`, keeping every activation.
     pub fn forward(&self, input: ArrayD<f32>) -> Result<Forward> {
-        if input.ndim() != self.spec.input_shape.len() + 1 || input.shape()[1..] != self.spec.input_shape[..] {
-            return Err(Error::Input(format!(
-                "batch has shape {:?}, expected [N, {}]",
-                input.shape(),
-                self.spec.input_shape.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
-            )));
-        }
+        self.check_batch(&input)?;
         let mut activations = Vec::with_capacity(self.layers.len() + 1);
         activations.push(input);
         for layer in &self.layers {
@@ -125,15 +130,32 @@ impl Model {
         Ok(Forward { activations })
     }
 
+    /// The output scores `[N, classes]` of a batch, keeping no other activation.
+    pub fn scores(&self, input: ArrayD<f32>) -> Result<ArrayD<f32>> {
+        self.check_batch(&input)?;
+        Ok(self.layers.iter().fold(input, |x, layer| layer.forward(&x)))
+    }
+
+    fn check_batch(&self, input: &ArrayD<f32>) -> Result<()> {
+        if input.ndim() != self.spec.input_shape.len() + 1 || input.shape()[1..] != self.spec.input_shape[..] {
+            return Err(Error::Input(format!(
+                "batch has shape {:?}, expected [N, {}]",
+                input.shape(),
+                self.spec.input_shape.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        Ok(())
+    }
+
     /// Predicted class of each input in a flat buffer, evaluated in batches so that a
     /// whole test split needs little memory.
     pub fn predict(&self, values: &[f32]) -> Result<Vec<usize>> {
         const BATCH: usize = 500;
         let len = self.input_len();
         let mut predictions = Vec::with_capacity(values.len() / len.max(1));
-        self.batch(values)?; // validates the whole buffer once, before any work
+        self.check_values(values)?; // the whole buffer, before any work
         for chunk in values.chunks(BATCH * len) {
-            predictions.extend(self.forward(self.batch(chunk)?)?.predictions());
+            predictions.extend(self.scores(self.batch(chunk)?)?.axis_iter(Axis(0)).map(|row| argmax(&row)));
         }
         Ok(predictions)
     }
@@ -147,14 +169,6 @@ impl Forward {
 
     /// Arg-max of each row of the logits (the first on ties, as PyTorch's argmax).
     pub fn predictions(&self) -> Vec<usize> {
-        self.logits()
-            .axis_iter(Axis(0))
-            .map(|row| {
-                row.iter()
-                    .enumerate()
-                    .fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best })
-                    .0
-            })
-            .collect()
+        self.logits().axis_iter(Axis(0)).map(|row| argmax(&row)).collect()
     }
 }

@@ -35,7 +35,11 @@ pub fn params(values: &[(&str, f64)]) -> Params {
 pub fn method(name: &str, values: &[(&str, f64)], model: &Model) -> Method {
     let mut p = params(values);
     if name == "custom" {
-        p.layers = parametrised(model).iter().enumerate().map(|(i, _)| if i == 0 { "z-box" } else { "epsilon" }.into()).collect();
+        p.layers = parametrised(model)
+            .iter()
+            .enumerate()
+            .map(|(i, _)| if i == 0 { "z-box" } else { "epsilon" }.into())
+            .collect();
     }
     Method::parse(name, &p, model).unwrap_or_else(|e| panic!("{name} on {}: {e}", model.name()))
 }

@@ -102,8 +102,60 @@ function plausible(r, key) {
   }
 }
 
+/** Options of removal, evaluate and report: mostly plausible, small schedules so calls stay fast. */
+function settings(r, depth) {
+  const s = {};
+  for (let k = r.int(5); k > 0; k--) {
+    const key = r.pick(["removal", "steps", "stepPixels", "seed", "firstIndex", "order", "index", "images", "model", "target", "k", "bogus"]);
+    const value = r.next() < 0.7 ? plausibleSetting(r, key) : arbitrary(r, depth + 1);
+    Object.defineProperty(s, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return s;
+}
+
+function plausibleSetting(r, key) {
+  switch (key) {
+    case "removal": return r.pick(["zero", "road", "blur", "black"]);
+    case "order": return r.pick(["morf", "lerf", "random", "MoRF"]);
+    case "steps": return r.pick([1, 2, 3, 0, -1, 2.5, 785]);
+    case "stepPixels": return r.pick([1, 50, 100, 784, 785, 0]);
+    case "model": return r.pick([...MODELS, "resnet"]);
+    case "target": return r.pick(["predicted", 0, 9, 10]);
+    case "k": return r.pick([0, 50, 100, 45, 1e9]);
+    case "images": return r.pick([true, false, "yes"]);
+    default: return r.pick([0, 1, 7, -1, 2 ** 53, 1.5, NaN]);
+  }
+}
+
+/** A tally as evaluate returns it (computed once), as it is, altered, or not a tally at all. */
+let tally = null;
+function tallies(r) {
+  tally ??= lrp.evaluate(new Float32Array(784), null, "epsilon", { model: "mlp-narrow" }, { steps: 2, stepPixels: 50 });
+  const one = () => {
+    if (r.next() < 0.5) return tally;
+    const altered = structuredClone(tally);
+    const key = r.pick(Object.keys(altered));
+    altered[key] = arbitrary(r, 1);
+    return altered;
+  };
+  return r.next() < 0.8 ? Array.from({ length: r.int(4) }, one) : arbitrary(r);
+}
+
+/** A schedule of at most three steps (a longer one is correct, only slow). */
+const small = (s) => (typeof s.steps === "number" && s.steps > 3 ? { ...s, steps: 3 } : s);
+
+/** Method parameters that keep an evaluation quick: no occlusion at stride 1, few samples. */
+function quick(p) {
+  const q = Object.create(Object.getPrototypeOf(p));
+  for (const [key, value] of Object.entries(p)) {
+    if (key === "stride" || ((key === "samples" || key === "steps") && typeof value === "number" && value > 3)) continue;
+    Object.defineProperty(q, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return q;
+}
+
 function call(r) {
-  const f = r.pick(["explain", "explain", "explain", "classify", "methods", "models"]);
+  const f = r.pick(["explain", "explain", "explain", "classify", "methods", "models", "removal", "evaluate", "report"]);
   const args = [];
   if (f === "explain") {
     args.push(r.next() < 0.7 ? good(r) : arbitrary(r));
@@ -112,11 +164,25 @@ function call(r) {
   } else if (f === "classify") {
     args.push(r.next() < 0.7 ? good(r) : arbitrary(r));
     args.push(r.next() < 0.6 ? r.pick(MODELS) : arbitrary(r));
+  } else if (f === "removal") {
+    args.push(r.next() < 0.7 ? good(r) : arbitrary(r));
+    args.push(r.next() < 0.7 ? good(r) : arbitrary(r));
+    args.push(r.next() < 0.8 ? small({ steps: 2, stepPixels: 50, ...settings(r, 0) }) : arbitrary(r));
+  } else if (f === "evaluate") {
+    args.push(r.next() < 0.7 ? Float32Array.from([...good(r), ...good(r)]) : arbitrary(r));
+    args.push(r.next() < 0.5 ? null : r.next() < 0.6 ? Uint8Array.from([r.int(12), r.int(10)]) : arbitrary(r));
+    args.push(r.next() < 0.8 ? r.pick([...METHODS, "random", "random"]) : arbitrary(r));
+    args.push(r.next() < 0.8 ? quick(params(r, 0)) : arbitrary(r));
+    args.push(r.next() < 0.8 ? small({ steps: 2, stepPixels: 50, ...settings(r, 0) }) : arbitrary(r));
+  } else if (f === "report") {
+    args.push(tallies(r));
+    args.push(r.next() < 0.8 ? settings(r, 0) : arbitrary(r));
   } else {
     for (let k = r.int(3); k > 0; k--) args.push(r.next() < 0.5 ? r.pick(MODELS) : arbitrary(r));
   }
   // A call that asks for much work is still a correct call, but keep the run short.
-  if (f === "explain" && typeof args[2] === "object" && args[2] !== null && args[1] === "occlusion") delete args[2].stride;
+  if (f === "explain" && typeof args[2] === "object" && args[2] !== null && typeof args[1] === "string" && args[1].startsWith("occlusion")) delete args[2].stride;
+
   return { f, args };
 }
 
@@ -162,6 +228,11 @@ test(`${CALLS} random calls to the JavaScript API return or throw an Error, and 
       assert.ok(result.relevance instanceof Float32Array && result.relevance.length === 784);
       assert.ok(result.relevance.every(Number.isFinite), `call ${i}: non-finite relevance`);
     }
+    if (f === "removal") {
+      assert.ok(result.probability.every((p) => p >= 0 && p <= 1), `call ${i}: a probability out of [0, 1]`);
+      assert.ok(result.confidence.every((c) => c >= 0 && c <= 1), `call ${i}: a confidence out of [0, 1]`);
+    }
+    if (f === "report") assert.ok(Array.isArray(result.rows) && result.rows.every((row) => Number.isFinite(row.aopc)));
     if (i % 500 === 0) assert.deepEqual(reference(), before, `call ${i}: the module's answers changed`);
   }
   assert.deepEqual(reference(), before, "the module's answers changed");
