@@ -31,6 +31,11 @@ export interface MethodInfo {
      * on layers without parameters); for `custom`, a suggested start (Montavon's).
      */
     layerRules: (RuleInfo | null)[] | null;
+    /**
+     * Parameter values tuned for this model by `lrp tune` (the best symmetric relevance
+     * gain on MNIST test digits; data/tuned/tune.md), if any.
+     */
+    tuned: Record<string, number> | null;
 }
 
 /**

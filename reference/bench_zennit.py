@@ -4,6 +4,8 @@ the native Rust figure from criterion, if `cargo bench` has been run.
     cargo bench                          # writes target/criterion/explain/<model>/<method>/
     python3 reference/bench_zennit.py    # table
     python3 reference/bench_zennit.py --json
+    python3 reference/bench_zennit.py --batch 1000   # Zennit on 1,000 digits at a time, every
+                                         # thread, per digit, next to criterion's batched/
 
 Each timed explanation = forward + modified backward (torch.autograd.grad) with the
 composite already registered; the "reg. inside" column also registers and removes the
@@ -31,6 +33,8 @@ import mnist  # noqa: E402
 import weights_io  # noqa: E402
 
 CRITERION = ROOT / "target" / "criterion" / "explain"
+CRITERION_BATCHED = ROOT / "target" / "criterion" / "batched"
+BATCHED_DIGITS = 1024  # digits per iteration of benches/explain.rs's batched group
 
 METHODS = {
     "epsilon": lambda: LayerMapComposite(layer_map_base() + [(ztypes.Linear, Epsilon(epsilon=0.25))]),
@@ -86,12 +90,52 @@ def rust_us(model, method):
         return None
 
 
+def batched(args):
+    """Zennit on --batch digits at a time with torch's default threads, microseconds per
+    digit (median of --rounds), beside the Rust batched figure (every core)."""
+    images, _ = mnist.load_split("test")
+    x = torch.from_numpy(images[:args.batch]).float()
+    threads = torch.get_num_threads()
+    print(f"Zennit {_zennit_version()} / torch {torch.__version__} on {_cpu_name()}; {args.batch} digits per batch, "
+          f"{threads} threads, median of {args.rounds} rounds after one warm-up; µs per digit")
+    print(f"{'model':<11} {'method':<18} {'zennit':>9} {'rust':>9} {'zennit/rust':>12}")
+    for name in architectures.MODELS:
+        model, _ = weights_io.load(name)
+        model = model.float().eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        with torch.no_grad():
+            target = model(x).argmax(1)
+        grad_out = torch.nn.functional.one_hot(target, 10).float()
+        for method, composite_fn in METHODS.items():
+            composite = composite_fn()
+            composite.register(model)
+            try:
+                explain(model, x, grad_out)
+                times = []
+                for _ in range(args.rounds):
+                    t0 = time.perf_counter_ns()
+                    explain(model, x, grad_out)
+                    times.append(time.perf_counter_ns() - t0)
+            finally:
+                composite.remove()
+            zennit = statistics.median(times) / 1e3 / args.batch
+            path = CRITERION_BATCHED / name / method / "new" / "estimates.json"
+            rust = json.loads(path.read_text())["median"]["point_estimate"] / 1e3 / BATCHED_DIGITS if path.is_file() else None
+            ratio = "n/a (cargo bench)" if rust is None else f"{zennit / rust:.1f}x"
+            print(f"{name:<11} {method:<18} {zennit:>9.1f} {'n/a' if rust is None else f'{rust:.1f}':>9} {ratio:>12}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
     ap.add_argument("--runs", type=int, default=300, help="timed runs per figure (>= 200)")
     ap.add_argument("--warmup", type=int, default=30)
+    ap.add_argument("--batch", type=int, default=0, help="time batches of this many digits instead (per digit)")
+    ap.add_argument("--rounds", type=int, default=7, help="timed batches per figure with --batch")
     args = ap.parse_args()
+    if args.batch:
+        return batched(args)
     if args.runs < 200:
         ap.error("--runs must be at least 200")
 

@@ -222,3 +222,117 @@ fn evaluate_writes_curves_and_tables_that_match_the_snapshot() {
     assert!(!ok && stderr.contains("past the input"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `lrp features` keeps k pixels and measures accuracy on the other half: with every
+/// pixel kept, that is the model's plain accuracy there.
+#[test]
+fn features_write_class_means_and_pixel_selection() {
+    let dir = std::env::temp_dir().join(format!("lrp-cli-features-{}", std::process::id()));
+    let (ok, stdout, stderr) =
+        lrp(&["features", "--model", "mlp-wide", "--method", "epsilon", "--n", "60", "--out", dir.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("| epsilon |") && stdout.contains("| highest variance |") && stdout.contains("| random |"));
+    let csv = std::fs::read_to_string(dir.join("selection.csv")).unwrap();
+    let all: Vec<f64> =
+        csv.lines().filter(|l| l.contains(",1,784,")).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(all.len(), 3, "epsilon, variance and random with all 784 pixels");
+    // The plain accuracy of mlp-wide on test digits 30..60.
+    let (_, classified, _) = lrp(&["classify", "test", "--model", "mlp-wide"]);
+    let correct = classified.lines().skip(1).take(60).skip(30).filter(|l| {
+        let cells: Vec<&str> = l.split('\t').collect();
+        cells.len() == 3 && cells[1] == cells[2]
+    });
+    let accuracy = correct.count() as f64 / 30.0;
+    assert!(all.iter().all(|a| (a - accuracy).abs() < 1e-9), "{all:?} vs {accuracy}");
+    let means = Npy::parse(&std::fs::read(dir.join("class-means/mlp-wide/epsilon.npy")).unwrap()).unwrap();
+    assert_eq!(means.shape, vec![10, 784]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `lrp tune` finds a value in the parameter's range, at least as good on the tuning
+/// half as the default (which the search includes), and writes what the page reads.
+#[test]
+fn tune_writes_the_search_and_the_best_values() {
+    let dir = std::env::temp_dir().join(format!("lrp-cli-tune-{}", std::process::id()));
+    let (ok, stdout, stderr) = lrp(&[
+        "tune",
+        "--model",
+        "mlp-narrow",
+        "--method",
+        "gamma",
+        "--n",
+        "40",
+        "--steps",
+        "5",
+        "--step-pixels",
+        "20",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("| gamma | gamma | 0.25 |"), "{stdout}");
+    let tuned: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tuned.json")).unwrap()).unwrap();
+    let best = tuned["models"]["mlp-narrow"]["gamma"]["gamma"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&best));
+    let curve = std::fs::read_to_string(dir.join("tune.csv")).unwrap();
+    let points: Vec<(f64, f64)> = curve
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[3].parse().unwrap(), cells[4].parse().unwrap())
+        })
+        .collect();
+    assert!(points.len() >= 9, "the grid and its refinements: {points:?}");
+    let gain_of = |v: f64| points.iter().find(|(x, _)| *x == v).unwrap().1;
+    assert!(points.iter().all(|&(_, g)| g <= gain_of(best)), "the best value has the best gain");
+    assert!(gain_of(best) >= gain_of(0.25));
+    let (ok, _, stderr) = lrp(&["tune", "--method", "epsilon", "--n", "3", "--out", dir.to_str().unwrap()]);
+    assert!(!ok && stderr.contains("at least 4"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Ctrl-C during `lrp evaluate` stops it after the work in progress: the files hold the
+/// model × method that finished, complete.
+#[test]
+fn ctrl_c_leaves_complete_files_for_what_has_finished() {
+    let dir = std::env::temp_dir().join(format!("lrp-cli-interrupt-{}", std::process::id()));
+    let child = Command::new(env!("CARGO_BIN_EXE_lrp"))
+        .args([
+            "evaluate",
+            "--model",
+            "mlp-narrow",
+            "--method",
+            "lrp-0",
+            "--method",
+            "integrated-gradients",
+            "--n",
+            "10000",
+        ])
+        .args(["--out", dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // lrp-0 on 10,000 digits finishes well before integrated gradients (twenty gradients per digit) does.
+    let table = dir.join("table.csv");
+    let started = std::time::Instant::now();
+    while !table.exists() {
+        assert!(started.elapsed().as_secs() < 120, "no table after 2 minutes");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("stopped"), "{stderr}");
+    let table = std::fs::read_to_string(&table).unwrap();
+    let methods: Vec<&str> = table.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert!(methods.contains(&"lrp-0") && !methods.contains(&"random"), "{table}");
+    assert!(!dir.join("table.partial").exists() && !dir.join("curves.partial").exists());
+    // Every row is whole: as many cells as the header.
+    let width = table.lines().next().unwrap().split(',').count();
+    assert!(table.lines().all(|l| l.split(',').count() == width));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

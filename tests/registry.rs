@@ -347,3 +347,31 @@ fn custom_holds_its_rules_to_their_constraints() {
     let listed = catalogue(model).into_iter().find(|m| m.name == "custom").unwrap().constraints;
     assert_eq!(listed.len(), 2, "{listed:?}");
 }
+
+/// data/tuned/tuned.json (written by `lrp tune`) parses, offers values for ε, γ and α/β
+/// on every embedded model, and only values their methods take.
+#[test]
+fn tuned_parameters_are_offered_for_every_model_and_fit_their_methods() {
+    assert!(lrp::lrp::tuned::parses(), "data/tuned/tuned.json does not parse");
+    for model in embedded::all().unwrap() {
+        for info in catalogue(model) {
+            match (info.name, &info.tuned) {
+                ("epsilon" | "gamma" | "alpha-beta", Some(values)) => {
+                    let mut p = Params::default();
+                    for (name, value) in values {
+                        p = p.with(name, *value).unwrap();
+                    }
+                    Method::parse(info.name, &p, &model)
+                        .unwrap_or_else(|e| panic!("{} {}: {e}", model.name(), info.name));
+                }
+                ("epsilon" | "gamma" | "alpha-beta", None) => {
+                    panic!("{}: no tuned values for {}", model.name(), info.name)
+                }
+                (_, Some(_)) => {
+                    panic!("{}: tuned values for {}, which lrp tune does not tune", model.name(), info.name)
+                }
+                _ => {}
+            }
+        }
+    }
+}

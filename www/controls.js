@@ -91,7 +91,20 @@ export class Controls extends EventTarget {
     modelSelect.addEventListener("change", () => { this.#render(); this.#changed("model"); });
     methodSelect.addEventListener("change", () => { this.#render(); this.#changed("method"); });
     for (const id of ["target", "output", "zero-bias"]) this.$(id).addEventListener("change", () => this.#changed(id));
+    this.$("use-tuned").addEventListener("click", () => this.useTuned());
     this.#render();
+  }
+
+  /** Sets the current method's parameters to the values tuned for the current model. */
+  useTuned() {
+    const tuned = this.methodInfo.tuned;
+    if (!tuned) return;
+    for (const [name, value] of Object.entries(tuned)) {
+      this.values[name] = value;
+      this.#linked(name, value);
+    }
+    this.#render();
+    this.#changed("param");
   }
 
   get model() { return this.$("model").value; }
@@ -141,6 +154,7 @@ export class Controls extends EventTarget {
   }
 
   #changed(what) {
+    if (what === "param") this.#renderTuned();
     this.dispatchEvent(new CustomEvent("change", { detail: { what } }));
   }
 
@@ -163,6 +177,21 @@ export class Controls extends EventTarget {
     const shown = this.#shownParams();
     this.$("params").replaceChildren(...shown.map((p) => this.#paramControl(p)));
     this.$("params-none").hidden = shown.length > 0;
+    this.#renderTuned();
+  }
+
+  /** The offer of the values tuned for this model, if the module has some. */
+  #renderTuned() {
+    const method = this.methodInfo;
+    const tuned = method.tuned && Object.entries(method.tuned);
+    this.$("tuned").hidden = !tuned;
+    if (tuned) {
+      const values = tuned.map(([name, v]) => `${SYMBOLS[name] ?? name} = ${v}`).join(", ");
+      const current = tuned.every(([name, v]) => this.values[name] === v);
+      this.$("use-tuned").textContent = current ? `Using the values tuned for ${this.model}: ${values}` : `Use the values tuned for ${this.model}: ${values}`;
+      this.$("use-tuned").disabled = current;
+      this.$("tuned-why").textContent = "(the best symmetric relevance gain on MNIST test digits, found by lrp tune)";
+    }
   }
 
   /** For a composite: the rule each layer gets on this network, as the module assigns it. */

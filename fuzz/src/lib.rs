@@ -293,3 +293,94 @@ pub fn explain_input(input: &ExplainInput) -> Outcome {
     }
     Outcome::Explained
 }
+
+/// Forward passes of the removal curves the `evaluate` target runs, at most (steps + 1
+/// per order per input).
+pub const MAX_CURVE_PASSES: usize = 64;
+
+/// The input of `evaluate`.
+#[derive(Arbitrary, Debug)]
+pub struct EvaluateInput {
+    pub explain: ExplainInput,
+    /// The random order instead of the method.
+    pub random: bool,
+    /// zero, road, blur (wrapping).
+    pub imputation: u8,
+    /// Steps: this modulo 80 (0 and too many included).
+    pub steps: u8,
+    /// Pixels per step: this modulo 64 if the top bit is clear (mostly a schedule that
+    /// fits), else the other 15 bits as they are (mostly one that does not).
+    pub step_pixels: u16,
+    pub seed: u64,
+    pub first_index: u64,
+    /// One label per input (any byte: out-of-range classes must be refused).
+    pub labels: Option<[u8; 2]>,
+    pub k_step: u8,
+}
+
+/// `evaluate`'s body: `evaluation::evaluate` on one or two inputs, then the report.
+pub fn evaluate_input(input: &EvaluateInput) -> Outcome {
+    use lrp::evaluation::{evaluate, Imputation, Ranking, Removal, ReportSplit, Schedule};
+    let models = embedded::all().expect("the embedded models load");
+    let model = &models[input.explain.model as usize % models.len()];
+    let ranking = if input.random {
+        Ranking::Random
+    } else {
+        let (name, params) = input.explain.method.build(model);
+        let Ok(method) = Method::parse(&name, &params, model) else { return Outcome::Refused };
+        check_method(&method, model);
+        if (passes(&method, model) * 2) as u128 * work(model) > MAX_EXPLAIN_WORK {
+            return Outcome::Skipped;
+        }
+        Ranking::Method { name, method }
+    };
+    let n = if input.explain.two_inputs { 2 } else { 1 };
+    let orders = if input.random { 1 } else { 2 };
+    let steps = (input.steps % 80) as usize;
+    let step_pixels = match input.step_pixels {
+        p if p & 0x8000 == 0 => (p % 64) as usize,
+        p => (p & 0x7fff) as usize,
+    };
+    if (steps + 1) * orders * n > MAX_CURVE_PASSES * 2 {
+        return Outcome::Skipped;
+    }
+    let [low, high] = model.spec().input_range;
+    let len = model.input_len();
+    let values: Vec<f32> = (0..n * len)
+        .map(|i| {
+            let pixels = &input.explain.pixels;
+            let byte = if pixels.is_empty() { 0 } else { pixels[i % pixels.len()] };
+            (low + (high - low) * byte as f32 / 255.0).clamp(low, high)
+        })
+        .collect();
+    let labels = input.labels.map(|l| l[..n].to_vec());
+    let removal = Removal {
+        imputation: Imputation::ALL[input.imputation as usize % 3],
+        schedule: Schedule { steps, step_pixels },
+        seed: input.seed,
+    };
+    let Ok((tally, kept)) = evaluate(model, &ranking, &values, labels.as_deref(), &removal, input.first_index, true) else {
+        return Outcome::Failed;
+    };
+    assert_eq!(kept.len(), n);
+    for input in &kept {
+        for (_, curve) in &input.curves {
+            assert_eq!(curve.removed.len(), steps + 1);
+            assert!(curve.removed.windows(2).all(|w| w[0] <= w[1]), "pixels removed decrease: {:?}", curve.removed);
+            assert!(curve.score.iter().all(|v| v.is_finite()), "non-finite score");
+            assert!(curve.probability.iter().chain(&curve.confidence).all(|v| (0.0..=1.0).contains(v)), "out of [0, 1]");
+            assert!(curve.aopc().is_finite() && curve.flip().is_none_or(|f| f.step >= 1 && f.to < model.classes().len()));
+        }
+    }
+    let k = input.k_step as usize;
+    match tally.report(k) {
+        Ok(report) => {
+            assert!(k <= steps);
+            let all = report.rows.iter().find(|r| r.split == ReportSplit::All).expect("every input in `all`");
+            assert_eq!(all.inputs, n);
+            assert!(all.aopc.is_finite() && all.relevance_gain.is_some_and(f64::is_finite));
+        }
+        Err(_) => assert!(k > steps),
+    }
+    Outcome::Explained
+}

@@ -10,9 +10,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lrp::Error;
 use rayon::prelude::*;
 
-/// Inputs per chunk: large enough for matrix products, small enough for the caches.
-pub const CHUNK: usize = 32;
-
 static STOP: OnceLock<AtomicBool> = OnceLock::new();
 
 /// Whether Ctrl-C was pressed (after the first call, which installs the handler).
@@ -30,14 +27,17 @@ pub fn stopped() -> bool {
     .load(Ordering::SeqCst)
 }
 
-/// Calls `work` on the chunks of `0..count` in parallel and `sink` on each result in
-/// order. Returns `Ok(false)` if Ctrl-C stopped it first (what `sink` got is complete).
+/// Calls `work` on chunks of `chunk` inputs of `0..count` in parallel (the model's
+/// `preferred_batch`) and `sink` on each result in order. Returns `Ok(false)` if
+/// Ctrl-C stopped it first (what `sink` got is complete).
 pub fn in_order<T: Send>(
     count: usize,
+    chunk: usize,
     work: impl Fn(Range<usize>) -> Result<T, Error> + Sync,
     mut sink: impl FnMut(Range<usize>, T) -> Result<(), Error>,
 ) -> Result<bool, Error> {
-    let chunks: Vec<Range<usize>> = (0..count).step_by(CHUNK).map(|s| s..(s + CHUNK).min(count)).collect();
+    let chunk = chunk.max(1);
+    let chunks: Vec<Range<usize>> = (0..count).step_by(chunk).map(|s| s..(s + chunk).min(count)).collect();
     let window = 4 * rayon::current_num_threads();
     for group in chunks.chunks(window) {
         if stopped() {

@@ -136,6 +136,7 @@ pub fn run(request: &Request) -> Result<(), Error> {
                 let mut inputs: Vec<InputCurves> = vec![];
                 let finished = batches::in_order(
                     *n,
+                    model.preferred_batch(),
                     |range| {
                         let labels = labels.as_ref().map(|l| &l[range.clone()]);
                         evaluate(
@@ -238,7 +239,7 @@ impl<'a> Results<'a> {
             file.write_all(text.as_bytes()).and_then(|_| file.flush()).map_err(|e| Error::Data(e.to_string()))?;
         }
         if tally.method != "random" && tally.imputation == request.removals[0] {
-            output::class_means(self.out, tally)?;
+            output::class_means(self.out, &tally.model, &tally.method, &tally.grid, &tally.class_means())?;
         }
         self.reports.push((tally.report(k_step)?, n));
         output::write(&self.out.join("curves.csv"), curves_csv(&self.reports))?;

@@ -3,10 +3,12 @@
 pub mod batches;
 pub mod evaluate;
 pub mod explain;
+pub mod features;
 pub mod gallery;
 pub mod input;
 pub mod models;
 pub mod output;
+pub mod tune;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -134,6 +136,62 @@ enum Command {
         #[arg(long)]
         per_input: bool,
     },
+    /// Feature extraction over a data set: per model and method, the mean relevance map
+    /// of each predicted class (DIR/class-means/), and pixel selection: the accuracy on
+    /// the second half of the inputs when only the k pixels of highest mean |relevance|
+    /// over the first half are kept, beside random pixels and those of highest variance
+    /// (DIR/selection.csv, DIR/selection.md).
+    Features {
+        /// As for `evaluate` (labels are needed).
+        #[arg(default_value = "test")]
+        input: String,
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        #[arg(long, default_value = "all", value_parser = model_names(true))]
+        model: String,
+        /// A method (repeatable), or `poster`.
+        #[arg(long = "method", default_value = "poster", value_parser = PossibleValuesParser::new(METHODS.iter().map(|m| m.name).chain(["poster"])))]
+        methods: Vec<String>,
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        #[arg(long)]
+        n: Option<usize>,
+        /// Seed of the random pixels.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value = "features")]
+        out: PathBuf,
+    },
+    /// Tune ε, γ and the α/β split (the poster's future work): per model, the value that
+    /// maximises the symmetric relevance gain on the first half of the inputs, reported
+    /// on the second half beside the default's. Writes DIR/tuned.json (the page's "use
+    /// tuned parameters" reads data/tuned/tuned.json), DIR/tune.csv (the gain against
+    /// the parameter) and DIR/tune.md.
+    Tune {
+        /// As for `evaluate`.
+        #[arg(default_value = "test")]
+        input: String,
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        #[arg(long, default_value = "all", value_parser = model_names(true))]
+        model: String,
+        /// A rule to tune (repeatable).
+        #[arg(long = "method", default_values_t = tune::RULES.iter().map(|s| s.to_string()), value_parser = PossibleValuesParser::new(tune::RULES.iter().copied()))]
+        methods: Vec<String>,
+        #[arg(long, value_enum, default_value = "zero")]
+        removal: Imputation,
+        #[arg(long, default_value_t = Schedule::default().steps)]
+        steps: usize,
+        #[arg(long, default_value_t = Schedule::default().step_pixels)]
+        step_pixels: usize,
+        /// Inputs used: the first half to tune on, the second half to report on.
+        #[arg(long, default_value_t = 2000)]
+        n: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value = "tuning")]
+        out: PathBuf,
+    },
     /// Write the page's gallery of real test digits (www/gallery.js): a balanced
     /// sample of every class plus digits that some model misclassifies.
     Gallery {
@@ -205,6 +263,31 @@ pub fn main() -> ExitCode {
             out: &out,
             per_input,
         }),
+        Command::Features { input, labels, model, methods, params, n, seed, out } => {
+            features::run(&features::Request {
+                input: &input,
+                labels: labels.as_deref(),
+                model: &model,
+                methods: &methods,
+                params: &params,
+                n,
+                seed,
+                out: &out,
+            })
+        }
+        Command::Tune { input, labels, model, methods, removal, steps, step_pixels, n, seed, out } => {
+            tune::run(&tune::Request {
+                input: &input,
+                labels: labels.as_deref(),
+                model: &model,
+                methods: &methods,
+                removal,
+                schedule: Schedule { steps, step_pixels },
+                n,
+                seed,
+                out: &out,
+            })
+        }
         Command::Gallery { count, misclassified, out } => gallery::write_gallery(count, misclassified, &out),
     };
     match result {

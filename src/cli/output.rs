@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use lrp::data::npy::Npy;
-use lrp::evaluation::Tally;
+use lrp::evaluation::Grid;
 use lrp::Error;
 
 /// A number for CSV and tables: six significant digits, no exponent for ordinary sizes.
@@ -81,21 +81,20 @@ pub fn maps_png(maps: &[Vec<f32>], height: usize, width: usize, scale: usize) ->
 }
 
 /// `DIR/class-means/<model>/<method>.npy` (classes × input length, float32; zeros for
-/// a class never predicted) and `.png` (the ten maps in a row).
-pub fn class_means(dir: &Path, tally: &Tally) -> Result<(), Error> {
-    let folder = dir.join("class-means").join(&tally.model);
+/// a class never predicted) and `.png` (the maps in a row).
+pub fn class_means(dir: &Path, model: &str, method: &str, grid: &Grid, means: &[Vec<f32>]) -> Result<(), Error> {
+    let folder = dir.join("class-means").join(model);
     std::fs::create_dir_all(&folder).map_err(|e| Error::Data(format!("{}: {e}", folder.display())))?;
-    let grid = tally.grid;
     let maps: Vec<Vec<f32>> =
-        tally.class_means().into_iter().map(|m| if m.is_empty() { vec![0.0; grid.len()] } else { m }).collect();
+        means.iter().map(|m| if m.is_empty() { vec![0.0; grid.len()] } else { m.clone() }).collect();
     let npy = Npy { shape: vec![maps.len(), grid.len()], data: maps.concat() };
-    write(&folder.join(format!("{}.npy", tally.method)), npy.to_bytes())?;
+    write(&folder.join(format!("{method}.npy")), npy.to_bytes())?;
     // The picture shows each pixel's relevance summed over its channels.
     let pictures: Vec<Vec<f32>> = maps
         .iter()
         .map(|m| (0..grid.pixels()).map(|p| m.iter().skip(p).step_by(grid.pixels()).sum()).collect())
         .collect();
-    write(&folder.join(format!("{}.png", tally.method)), maps_png(&pictures, grid.height, grid.width, 4))
+    write(&folder.join(format!("{method}.png")), maps_png(&pictures, grid.height, grid.width, 4))
 }
 
 #[cfg(test)]

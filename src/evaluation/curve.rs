@@ -91,9 +91,6 @@ pub fn relevance_gain(morf: &Curve, lerf: &Curve) -> f32 {
     lerf.area() - morf.area()
 }
 
-/// Images per forward pass while measuring curves.
-const FORWARD_BATCH: usize = 256;
-
 /// The curves of a batch `[N, ...input_shape]` under one order: `relevance` (shaped
 /// as the batch) ranks the pixels, `targets` are the classes followed, `first_index`
 /// is the batch's first input's place in the data set (for the random streams).
@@ -171,11 +168,12 @@ impl Curve {
     }
 }
 
-/// The output scores of many inputs (flat, one after another), a batch at a time.
+/// The output scores of many inputs (flat, one after another), a batch of the
+/// model's preferred size at a time.
 pub fn scores(model: &Model, images: Vec<f32>) -> Result<Vec<f32>> {
     let len = model.input_len();
     let mut out = Vec::with_capacity(images.len() / len * model.classes().len());
-    for chunk in images.chunks(FORWARD_BATCH * len) {
+    for chunk in images.chunks(model.preferred_batch() * len) {
         let mut shape = vec![chunk.len() / len];
         shape.extend(&model.spec().input_shape);
         let batch = ArrayD::from_shape_vec(IxDyn(&shape), chunk.to_vec()).expect("whole inputs");

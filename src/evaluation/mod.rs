@@ -16,6 +16,7 @@ pub mod confidence;
 pub mod curve;
 pub mod removal;
 pub mod run;
+pub mod selection;
 pub mod tally;
 
 pub use confidence::{confidence, raw_confidence, softmax};

@@ -166,7 +166,10 @@ pub fn ranking(relevance: &[f32], grid: &Grid, order: Order, seed: u64, index: u
     if order == Order::Random {
         return ranked;
     }
-    let score: Vec<f32> = (0..pixels).map(|p| (0..grid.channels).map(|c| relevance[c * pixels + p]).sum()).collect();
+    // `+ 0.0` makes −0 and +0 one value: total_cmp would order them, and a method whose
+    // zeros come out negative would break its ties otherwise than one whose zeros do not.
+    let score: Vec<f32> =
+        (0..pixels).map(|p| (0..grid.channels).map(|c| relevance[c * pixels + p]).sum::<f32>() + 0.0).collect();
     // Stable: equal scores keep the shuffled order.
     match order {
         Order::Morf => ranked.sort_by(|&a, &b| score[b as usize].total_cmp(&score[a as usize])),
@@ -380,6 +383,11 @@ mod tests {
         assert_eq!(random, ranking(&relevance, &GRID, Order::Random, 0, 0));
         let others: Vec<Vec<u32>> = (1..6).map(|i| ranking(&relevance, &GRID, Order::Random, 0, i)).collect();
         assert!(others.iter().any(|o| *o != random));
+        // −0 is a zero like any other: the same order as with +0 everywhere.
+        let signed: Vec<f32> =
+            relevance.iter().enumerate().map(|(i, &r)| if r == 0.0 && i % 2 == 0 { -0.0 } else { r }).collect();
+        assert_eq!(ranking(&signed, &GRID, Order::Morf, 0, 0), morf);
+        assert_eq!(ranking(&signed, &GRID, Order::Lerf, 0, 0), lerf);
         // Channels are summed per pixel: pixel 1 wins on its two channels together.
         let two = Grid { channels: 2, height: 1, width: 3 };
         assert_eq!(ranking(&[3.0, 2.0, 0.0, -2.0, 2.0, 0.0], &two, Order::Morf, 0, 0), [1, 0, 2]);

@@ -211,6 +211,10 @@ pub struct MethodInfo {
     /// For LRP methods, the rule each layer gets with the default parameters (`null`
     /// on layers without parameters); for `custom`, a suggested start (Montavon's).
     pub layer_rules: Option<Vec<Option<RuleInfo>>>,
+    /// Parameter values tuned for this model by `lrp tune` (the best symmetric relevance
+    /// gain on MNIST test digits; data/tuned/tune.md), if any.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number> | null"))]
+    pub tuned: Option<BTreeMap<String, f64>>,
 }
 
 /// Every method as it applies to `model`.
@@ -238,5 +242,6 @@ fn info(spec: &MethodSpec, model: &Model) -> MethodInfo {
         params: spec.params().iter().map(|p| p.resolve(model.spec())).collect(),
         constraints: spec.constraints(),
         layer_rules,
+        tuned: super::tuned::tuned(model, spec.name),
     }
 }

@@ -12,6 +12,7 @@ pub mod method;
 pub mod params;
 pub mod registry;
 pub mod rule;
+pub mod tuned;
 
 use ndarray::{ArrayD, Axis, Zip};
 use serde::{Deserialize, Serialize};

@@ -67,6 +67,16 @@ impl Model {
         self.spec.input_shape.iter().product()
     }
 
+    /// Inputs per batch for throughput: as many as keep the largest activation of a
+    /// batch near 1 MB (in the caches), from 8 to 128. Matrix products want many rows;
+    /// beyond the caches, larger batches get slower (measured: the CNN is fastest at
+    /// 16–32 digits per batch, the MLPs at 128).
+    pub fn preferred_batch(&self) -> usize {
+        const VALUES: usize = 1 << 18;
+        let largest = self.shapes.iter().map(|s| s.iter().product::<usize>()).max().unwrap_or(1).max(1);
+        (VALUES / largest).clamp(8, 128)
+    }
+
     pub fn parameter_count(&self) -> usize {
         self.layers.iter().map(Layer::parameter_count).sum()
     }
@@ -109,7 +119,10 @@ impl Model {
             )));
         }
         let [low, high] = self.spec.input_range;
-        if let Some(i) = values.iter().position(|v| !(low..=high).contains(v)) {
+        // One branch-free pass (NaN fails both comparisons); the position only on failure.
+        let inside = values.iter().fold(true, |ok, &v| ok & (v >= low) & (v <= high));
+        if !inside {
+            let i = values.iter().position(|v| !(low..=high).contains(v)).expect("a value outside the range");
             return Err(Error::Input(format!(
                 "pixels[{i}]: expected a number from {low} to {high}, got {}",
                 values[i]

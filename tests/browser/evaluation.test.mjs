@@ -137,3 +137,28 @@ test("the evaluation panel gives the figures of lrp evaluate for the same digits
   assert.equal(await page.isDisabled("#evaluate-run"), false);
   assert.deepEqual(log.errors, []);
 });
+
+test("the settings offer each network's tuned parameters and use them", async () => {
+  const { page, log } = await openDemo();
+  for (const [model, method] of [["cnn", "gamma"], ["mlp-wide", "alpha-beta"]]) {
+    await page.selectOption("#model", model);
+    await page.selectOption("#method", method);
+    const tuned = await viaModule(page, (m, { model, method }) => m.methods(model).find((x) => x.name === method).tuned, { model, method });
+    assert.ok(tuned && Object.keys(tuned).length > 0, `${model} ${method}: tuned values`);
+    assert.equal(await page.isHidden("#tuned"), false);
+    await page.click("#use-tuned");
+    await page.waitForFunction(({ model, method }) => {
+      const shown = document.getElementById("prediction").dataset;
+      return document.body.dataset.busy === "false" && shown.model === model && shown.method === method;
+    }, { model, method }, WAIT);
+    for (const [name, value] of Object.entries(tuned)) {
+      assert.equal(Number(await page.inputValue(`#param-${name}`)), value, `${name} set to its tuned value`);
+    }
+    assert.equal(await page.isDisabled("#use-tuned"), true, "in use");
+    assert.match(await page.textContent("#use-tuned"), new RegExp(`^Using the values tuned for ${model}`));
+  }
+  // A method that lrp tune does not tune offers nothing.
+  await page.selectOption("#method", "gradient");
+  assert.equal(await page.isHidden("#tuned"), true);
+  assert.deepEqual(log.errors, []);
+});

@@ -4,7 +4,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use arbitrary::{Arbitrary, Unstructured};
-use fuzz_support::{explain_input, parse_params, ExplainInput, Outcome, ParseParamsInput};
+use fuzz_support::{evaluate_input, explain_input, parse_params, EvaluateInput, ExplainInput, Outcome, ParseParamsInput};
 use lrp::data::npy::Npy;
 use safetensors::tensor::TensorView;
 use safetensors::Dtype;
@@ -234,6 +234,39 @@ fn structured() {
     println!("parse_params seeds: {}, explain seeds: {}", found_params.len(), found_explain.len());
 }
 
+/// Seeds for `evaluate`: random byte strings that evaluate, one per model, ranking
+/// (a method or the random order) and removal.
+fn evaluate_seeds() {
+    let mut state = 0x0bad_5eed_1234_5678u64;
+    let mut found = std::collections::BTreeSet::new();
+    for _ in 0..3_000_000 {
+        let len = 24 + {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as usize % 64
+        };
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect();
+        let Ok(input) = EvaluateInput::arbitrary(&mut Unstructured::new(&bytes)) else { continue };
+        let models = lrp::embedded::all().unwrap();
+        let model = &models[input.explain.model as usize % models.len()];
+        let ranking = if input.random { "random".to_string() } else { input.explain.method.build(model).0 };
+        let key = (input.explain.model % 3, ranking, input.imputation % 3);
+        if !found.contains(&key) && evaluate_input(&input) == Outcome::Explained {
+            write("evaluate", &format!("{}-{}-{}", key.0, key.1, key.2), &bytes);
+            found.insert(key);
+        }
+    }
+    println!("evaluate seeds: {}", found.len());
+}
+
 fn method_key(method: &lrp::Method, _methods: &[&str]) -> String {
     match method {
         lrp::Method::Lrp(rules) => rules.iter().flatten().map(|r| r.name).collect::<Vec<_>>().join("+"),
@@ -242,6 +275,9 @@ fn method_key(method: &lrp::Method, _methods: &[&str]) -> String {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("evaluate") {
+        return evaluate_seeds();
+    }
     if std::env::args().nth(1).as_deref() == Some("time") {
         for model in lrp::embedded::all().unwrap() {
             let budget = fuzz_support::MAX_EXPLAIN_WORK / fuzz_support::work(model);
@@ -272,4 +308,5 @@ fn main() {
     npy();
     pngs();
     structured();
+    evaluate_seeds();
 }
