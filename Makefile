@@ -1,6 +1,6 @@
 # The two commands of the README. Both install what they need first.
 PORT ?= 8000
-# Seconds each fuzz target runs in the test command's smoke run.
+# About how many seconds each fuzz target runs in the test command's smoke run (seeded, a fixed number of executions).
 FUZZ_SECONDS ?= 30
 
 .PHONY: demo test setup wasm

@@ -90,6 +90,18 @@ def rust_us(model, method):
         return None
 
 
+def load(name, x):
+    """The model in float32 without parameter gradients, and the one-hot output
+    relevance of its predictions on `x`."""
+    model, _ = weights_io.load(name)
+    model = model.float().eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    with torch.no_grad():
+        target = model(x).argmax(1)
+    return model, torch.nn.functional.one_hot(target, 10).float()
+
+
 def batched(args):
     """Zennit on --batch digits at a time with torch's default threads, microseconds per
     digit (median of --rounds), beside the Rust batched figure (every core)."""
@@ -100,13 +112,7 @@ def batched(args):
           f"{threads} threads, median of {args.rounds} rounds after one warm-up; µs per digit")
     print(f"{'model':<11} {'method':<18} {'zennit':>9} {'rust':>9} {'zennit/rust':>12}")
     for name in architectures.MODELS:
-        model, _ = weights_io.load(name)
-        model = model.float().eval()
-        for p in model.parameters():
-            p.requires_grad_(False)
-        with torch.no_grad():
-            target = model(x).argmax(1)
-        grad_out = torch.nn.functional.one_hot(target, 10).float()
+        model, grad_out = load(name, x)
         for method, composite_fn in METHODS.items():
             composite = composite_fn()
             composite.register(model)
@@ -145,13 +151,7 @@ def main():
 
     rows = []
     for name in architectures.MODELS:
-        model, _ = weights_io.load(name)
-        model = model.float().eval()
-        for p in model.parameters():
-            p.requires_grad_(False)
-        with torch.no_grad():
-            target = model(x).argmax(1)
-        grad_out = torch.nn.functional.one_hot(target, 10).float()
+        model, grad_out = load(name, x)
         for method, composite_fn in METHODS.items():
             row = {"model": name, "method": method}
             torch.set_num_threads(1)

@@ -24,7 +24,7 @@ targets=$(cargo +nightly fuzz list)
 rate() {
   case $1 in
     explain) echo 500 ;;
-    evaluate) echo 300 ;;
+    evaluate) echo 80 ;;
     read_npy) echo 3500 ;;
     *) echo 12000 ;;
   esac

@@ -435,6 +435,7 @@ pub fn report(
     let (first, rest) =
         list.split_first().ok_or_else(|| JsError::new("tallies: expected at least one tally from evaluate()"))?;
     let mut total = first.clone();
+    total.check()?;
     for t in rest {
         total.merge(t)?;
     }

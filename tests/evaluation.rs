@@ -125,3 +125,20 @@ fn scores_without_activations_equal_the_forward_pass() {
         assert_eq!(m.scores(batch).unwrap(), *forward.logits(), "{}", m.name());
     }
 }
+
+/// Found by fuzzing: a batch placed at the very end of the index range (the indices
+/// only name random streams) wraps around instead of overflowing.
+#[test]
+fn a_batch_at_the_end_of_the_index_range_is_evaluated() {
+    let model = embedded::get("mlp-narrow").unwrap();
+    let (images, _) = test_split();
+    let removal = Removal { imputation: Imputation::Road, schedule: Schedule { steps: 3, step_pixels: 20 }, seed: 1 };
+    let (_, kept) = evaluate(model, &Ranking::Random, &images[..2 * 784], None, &removal, u64::MAX, true).unwrap();
+    assert_eq!(kept.iter().map(|k| k.index).collect::<Vec<_>>(), [u64::MAX, 0]);
+    // The second input's curve is the one it has at index 0 (up to the rounding of
+    // another batch size).
+    let (_, at_zero) = evaluate(model, &Ranking::Random, &images[784..2 * 784], None, &removal, 0, true).unwrap();
+    let (a, b) = (&kept[1].curves[0].1, &at_zero[0].curves[0].1);
+    assert_eq!((&a.removed, &a.prediction), (&b.removed, &b.prediction));
+    assert!(a.score.iter().zip(&b.score).all(|(x, y)| (x - y).abs() < 1e-4), "{a:?} vs {b:?}");
+}

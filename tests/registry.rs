@@ -361,7 +361,7 @@ fn tuned_parameters_are_offered_for_every_model_and_fit_their_methods() {
                     for (name, value) in values {
                         p = p.with(name, *value).unwrap();
                     }
-                    Method::parse(info.name, &p, &model)
+                    Method::parse(info.name, &p, model)
                         .unwrap_or_else(|e| panic!("{} {}: {e}", model.name(), info.name));
                 }
                 ("epsilon" | "gamma" | "alpha-beta", None) => {

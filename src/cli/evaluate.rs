@@ -7,7 +7,7 @@ use std::path::Path;
 
 use lrp::evaluation::{evaluate, Imputation, InputCurves, Ranking, Removal, Report, ReportSplit, Schedule, Tally};
 use lrp::lrp::registry;
-use lrp::{embedded, Error, Method, Model, Params};
+use lrp::{Error, Method, Model, Params};
 
 use super::batches;
 use super::explain::params as parse_params;
@@ -29,9 +29,7 @@ pub const POSTER: &[&str] = &[
 ];
 
 pub struct Request<'a> {
-    pub input: &'a str,
-    pub labels: Option<&'a Path>,
-    pub model: &'a str,
+    pub data: &'a input::Dataset,
     pub methods: &'a [String],
     pub params: &'a [String],
     pub layers: Option<&'a str>,
@@ -98,8 +96,7 @@ pub fn k_step(schedule: &Schedule, k: usize) -> Result<usize, Error> {
 }
 
 pub fn run(request: &Request) -> Result<(), Error> {
-    let models: Vec<&Model> =
-        if request.model == "all" { embedded::all()?.iter().collect() } else { vec![embedded::get(request.model)?] };
+    let models = request.data.models()?;
     let names = method_names(request.methods);
     let params = parse_params(request.params, request.layers)?;
     let k_step = k_step(&request.schedule, request.k)?;
@@ -108,18 +105,12 @@ pub fn run(request: &Request) -> Result<(), Error> {
     // Everything is checked before any work starts.
     let mut units = vec![];
     for &model in &models {
-        let images = input::read(request.input, false, model)?;
-        let labels = match request.labels {
-            Some(path) => Some(input::read_labels(path, images.count)?),
-            None => images.labels.clone(),
-        };
-        let n = request.n.unwrap_or(images.count).min(images.count);
+        let inputs = request.data.read(model, request.n)?;
         let mut rankings = parse_methods(&names, &params, model)?;
         rankings.push(Ranking::Random);
         let grid = lrp::evaluation::Grid::of(&model.spec().input_shape)?;
         request.schedule.check(&grid)?;
-        let pixels = images.pixels[..n * model.input_len()].to_vec();
-        let labels = labels.map(|l| l[..n].to_vec());
+        let (pixels, labels, n) = (inputs.pixels, inputs.labels, inputs.count);
         units.push((model, pixels, labels, n, rankings));
     }
     let total: usize = units.iter().map(|(.., n, rankings)| n * rankings.len() * request.removals.len()).sum();
@@ -340,7 +331,7 @@ fn markdown(reports: &[(Report, usize)], request: &Request) -> String {
         text,
         "# Feature removal\n\n{n} inputs of `{}`; {} steps of {} pixels; the table is read after k = {k} pixels. \
          Seed {}.\n\n{DEFINITIONS}\n",
-        request.input, request.schedule.steps, request.schedule.step_pixels, request.seed
+        request.data.input, request.schedule.steps, request.schedule.step_pixels, request.seed
     );
     let mut keys: Vec<(&str, Imputation)> = vec![];
     for (r, _) in reports {

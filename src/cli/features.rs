@@ -10,7 +10,7 @@ use std::path::Path;
 use lrp::evaluation::selection::{correct_with, random_order, PixelStatistics};
 use lrp::evaluation::Grid;
 use lrp::lrp::Method;
-use lrp::{embedded, explain, Error, Model, Options};
+use lrp::{explain, Error, Model, Options};
 use ndarray::Axis;
 
 use super::evaluate::{method_names, parse_methods};
@@ -21,9 +21,7 @@ use super::{batches, input, output};
 const KEPT: &[f64] = &[0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0];
 
 pub struct Request<'a> {
-    pub input: &'a str,
-    pub labels: Option<&'a Path>,
-    pub model: &'a str,
+    pub data: &'a input::Dataset,
     pub methods: &'a [String],
     pub params: &'a [String],
     pub n: Option<usize>,
@@ -32,8 +30,7 @@ pub struct Request<'a> {
 }
 
 pub fn run(request: &Request) -> Result<(), Error> {
-    let models: Vec<&Model> =
-        if request.model == "all" { embedded::all()?.iter().collect() } else { vec![embedded::get(request.model)?] };
+    let models = request.data.models()?;
     let names = method_names(request.methods);
     let params = parse_params(request.params, None)?;
     std::fs::create_dir_all(request.out).map_err(|e| Error::Data(format!("{}: {e}", request.out.display())))?;
@@ -41,22 +38,16 @@ pub fn run(request: &Request) -> Result<(), Error> {
     let mut md = String::new();
     let bar = batches::progress(0, "features");
     for &model in &models {
-        let images = input::read(request.input, false, model)?;
-        let labels = match request.labels {
-            Some(path) => input::read_labels(path, images.count)?,
-            None => images
-                .labels
-                .clone()
-                .ok_or_else(|| Error::Input("features: the inputs need labels (--labels)".into()))?,
-        };
-        let n = request.n.unwrap_or(images.count).min(images.count);
+        let inputs = request.data.read(model, request.n)?;
+        let labels = inputs.labels.ok_or_else(|| Error::Input("features: the inputs need labels (--labels)".into()))?;
+        let (n, images) = (inputs.count, inputs.pixels);
         let (half, len) = (n / 2, model.input_len());
         let grid = Grid::of(&model.spec().input_shape)?;
         let rankings = parse_methods(&names, &params, model)?;
         let kept: Vec<usize> =
             KEPT.iter().map(|f| ((f * grid.pixels() as f64).round() as usize).clamp(1, grid.pixels())).collect();
         bar.inc_length((rankings.len() * (n + kept.len() * (n - half)) + 2 * kept.len() * (n - half)) as u64);
-        let (test_pixels, test_labels) = (&images.pixels[half * len..n * len], &labels[half..n]);
+        let (test_pixels, test_labels) = (&images[half * len..n * len], &labels[half..n]);
         let accuracy = |order: &[usize]| -> Result<Vec<f64>, Error> {
             kept.iter()
                 .map(|&k| {
@@ -87,7 +78,7 @@ pub fn run(request: &Request) -> Result<(), Error> {
         let mut statistics = PixelStatistics::new(&grid);
         for ranking in &rankings {
             let lrp::evaluation::Ranking::Method { name, method } = ranking else { continue };
-            let (stats, means) = explain_all(model, &grid, method, &images.pixels[..n * len], half, &bar)?;
+            let (stats, means) = explain_all(model, &grid, method, &images, half, &bar)?;
             output::class_means(request.out, model.name(), name, &grid, &means)?;
             if batches::stopped() {
                 return Err(Error::Input("stopped by Ctrl-C".into()));
@@ -126,7 +117,7 @@ fn header(request: &Request, n: usize) -> String {
         "# Pixel selection\n\nAccuracy on the second half of {n} inputs of `{}` when only the k pixels ranked highest \
          over the first half are kept (the others set to 0): by each method's mean |relevance| (of the predicted class), \
          by variance, or at random (seed {}). Class-mean relevance maps (over all {n}) are in class-means/.\n",
-        request.input, request.seed
+        request.data.input, request.seed
     )
 }
 

@@ -1,7 +1,7 @@
 //! Reading images for the CLI: PNG, IDX (gzip or raw), .npy, `test:N` (a digit of
 //! the committed MNIST test split) or `test` (all of it, with its labels).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use lrp::data::{idx::Idx, npy::Npy, png, MNIST_TEST_IMAGES, MNIST_TEST_LABELS};
 use lrp::{Error, Model};
@@ -48,6 +48,57 @@ pub fn read(input: &str, invert: bool, model: &Model) -> Result<Images, Error> {
         pixels
     };
     Ok(Images { count: pixels.len() / input_len, pixels, labels })
+}
+
+/// The inputs `evaluate`, `features` and `tune` run over, as their arguments give them.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Dataset {
+    /// `test` (the MNIST test split, with its labels), an IDX or .npy file, a PNG or `test:N`.
+    #[arg(default_value = "test")]
+    pub input: String,
+    /// IDX labels for the inputs (for the correct / incorrect split).
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// A model name, or `all`.
+    #[arg(long, default_value = "all", value_parser = super::model_names(true))]
+    pub model: String,
+}
+
+/// One model's inputs: `count` of them, flat, and their labels if known.
+pub struct Inputs {
+    pub pixels: Vec<f32>,
+    pub labels: Option<Vec<u8>>,
+    pub count: usize,
+}
+
+impl Dataset {
+    pub fn models(&self) -> Result<Vec<&'static Model>, Error> {
+        Ok(if self.model == "all" {
+            lrp::embedded::all()?.iter().collect()
+        } else {
+            vec![lrp::embedded::get(&self.model)?]
+        })
+    }
+
+    /// The first `n` inputs (all without `n`) for `model`, with their labels.
+    pub fn read(&self, model: &Model, n: Option<usize>) -> Result<Inputs, Error> {
+        let images = read(&self.input, false, model)?;
+        let labels = match &self.labels {
+            Some(path) => Some(read_labels(path, images.count)?),
+            None => images.labels,
+        };
+        let count = n.unwrap_or(images.count).min(images.count);
+        let mut pixels = images.pixels;
+        pixels.truncate(count * model.input_len());
+        Ok(Inputs {
+            pixels,
+            labels: labels.map(|mut l| {
+                l.truncate(count);
+                l
+            }),
+            count,
+        })
+    }
 }
 
 /// Labels from an IDX file, one per image.

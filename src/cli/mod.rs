@@ -91,15 +91,8 @@ enum Command {
     /// DIR/table.csv, DIR/table.md and DIR/class-means/, rewritten as each model × method
     /// finishes (Ctrl-C keeps what has finished), and prints the table.
     Evaluate {
-        /// `test` (the MNIST test split, with its labels), an IDX or .npy file, a PNG or `test:N`.
-        #[arg(default_value = "test")]
-        input: String,
-        /// IDX labels for the inputs (for the correct / incorrect split).
-        #[arg(long)]
-        labels: Option<PathBuf>,
-        /// A model name, or `all`.
-        #[arg(long, default_value = "all", value_parser = model_names(true))]
-        model: String,
+        #[command(flatten)]
+        data: input::Dataset,
         /// A method (repeatable), or `poster`: lrp-0, epsilon, gamma, alpha-beta (α2β1),
         /// epsilon-gamma-box, montavon, gradient, gradient-x-input, integrated-gradients.
         /// The random order is always evaluated too.
@@ -142,13 +135,9 @@ enum Command {
     /// over the first half are kept, beside random pixels and those of highest variance
     /// (DIR/selection.csv, DIR/selection.md).
     Features {
-        /// As for `evaluate` (labels are needed).
-        #[arg(default_value = "test")]
-        input: String,
-        #[arg(long)]
-        labels: Option<PathBuf>,
-        #[arg(long, default_value = "all", value_parser = model_names(true))]
-        model: String,
+        /// Labels are needed.
+        #[command(flatten)]
+        data: input::Dataset,
         /// A method (repeatable), or `poster`.
         #[arg(long = "method", default_value = "poster", value_parser = PossibleValuesParser::new(METHODS.iter().map(|m| m.name).chain(["poster"])))]
         methods: Vec<String>,
@@ -168,13 +157,8 @@ enum Command {
     /// tuned parameters" reads data/tuned/tuned.json), DIR/tune.csv (the gain against
     /// the parameter) and DIR/tune.md.
     Tune {
-        /// As for `evaluate`.
-        #[arg(default_value = "test")]
-        input: String,
-        #[arg(long)]
-        labels: Option<PathBuf>,
-        #[arg(long, default_value = "all", value_parser = model_names(true))]
-        model: String,
+        #[command(flatten)]
+        data: input::Dataset,
         /// A rule to tune (repeatable).
         #[arg(long = "method", default_values_t = tune::RULES.iter().map(|s| s.to_string()), value_parser = PossibleValuesParser::new(tune::RULES.iter().copied()))]
         methods: Vec<String>,
@@ -207,7 +191,7 @@ enum Command {
 }
 
 /// The embedded models' names (and `all`) as the values `--model` accepts.
-fn model_names(all: bool) -> PossibleValuesParser {
+pub(crate) fn model_names(all: bool) -> PossibleValuesParser {
     PossibleValuesParser::new(embedded::names().into_iter().chain(all.then_some("all")))
 }
 
@@ -234,9 +218,7 @@ pub fn main() -> ExitCode {
             })
         }
         Command::Evaluate {
-            input,
-            labels,
-            model,
+            data,
             methods,
             params,
             layers,
@@ -249,9 +231,7 @@ pub fn main() -> ExitCode {
             out,
             per_input,
         } => evaluate::run(&evaluate::Request {
-            input: &input,
-            labels: labels.as_deref(),
-            model: &model,
+            data: &data,
             methods: &methods,
             params: &params,
             layers: layers.as_deref(),
@@ -263,31 +243,18 @@ pub fn main() -> ExitCode {
             out: &out,
             per_input,
         }),
-        Command::Features { input, labels, model, methods, params, n, seed, out } => {
-            features::run(&features::Request {
-                input: &input,
-                labels: labels.as_deref(),
-                model: &model,
-                methods: &methods,
-                params: &params,
-                n,
-                seed,
-                out: &out,
-            })
+        Command::Features { data, methods, params, n, seed, out } => {
+            features::run(&features::Request { data: &data, methods: &methods, params: &params, n, seed, out: &out })
         }
-        Command::Tune { input, labels, model, methods, removal, steps, step_pixels, n, seed, out } => {
-            tune::run(&tune::Request {
-                input: &input,
-                labels: labels.as_deref(),
-                model: &model,
-                methods: &methods,
-                removal,
-                schedule: Schedule { steps, step_pixels },
-                n,
-                seed,
-                out: &out,
-            })
-        }
+        Command::Tune { data, methods, removal, steps, step_pixels, n, seed, out } => tune::run(&tune::Request {
+            data: &data,
+            methods: &methods,
+            removal,
+            schedule: Schedule { steps, step_pixels },
+            n,
+            seed,
+            out: &out,
+        }),
         Command::Gallery { count, misclassified, out } => gallery::write_gallery(count, misclassified, &out),
     };
     match result {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use lrp::evaluation::{evaluate, Imputation, Ranking, Removal, ReportSplit, Schedule, Tally};
 use lrp::lrp::registry;
-use lrp::{embedded, Error, Method, Model, Params};
+use lrp::{Error, Method, Params};
 use serde_json::json;
 
 use super::{batches, input, output};
@@ -31,9 +31,7 @@ fn grid(parameter: &str) -> &'static [f64] {
 const REFINEMENTS: usize = 3;
 
 pub struct Request<'a> {
-    pub input: &'a str,
-    pub labels: Option<&'a Path>,
-    pub model: &'a str,
+    pub data: &'a input::Dataset,
     pub methods: &'a [String],
     pub removal: Imputation,
     pub schedule: Schedule,
@@ -49,8 +47,7 @@ struct Point {
 }
 
 pub fn run(request: &Request) -> Result<(), Error> {
-    let models: Vec<&Model> =
-        if request.model == "all" { embedded::all()?.iter().collect() } else { vec![embedded::get(request.model)?] };
+    let models = request.data.models()?;
     for name in request.methods {
         let spec = registry::find(name)?;
         let first = spec.params().first().map(|p| p.name);
@@ -68,12 +65,8 @@ pub fn run(request: &Request) -> Result<(), Error> {
     let mut tuned = serde_json::Map::new();
     let bar = batches::progress(0, "tuning");
     for &model in &models {
-        let images = input::read(request.input, false, model)?;
-        let labels = match request.labels {
-            Some(path) => Some(input::read_labels(path, images.count)?),
-            None => images.labels.clone(),
-        };
-        let n = request.n.min(images.count);
+        let inputs = request.data.read(model, Some(request.n))?;
+        let (n, labels) = (inputs.count, inputs.labels);
         let half = n / 2;
         let len = model.input_len();
         let slices = [(0, half), (half, n)];
@@ -87,7 +80,7 @@ pub fn run(request: &Request) -> Result<(), Error> {
                 |range| {
                     let (a, b) = (start + range.start, start + range.end);
                     let labels = labels.as_ref().map(|l| &l[a..b]);
-                    evaluate(model, &ranking, &images.pixels[a * len..b * len], labels, &removal, a as u64, false)
+                    evaluate(model, &ranking, &inputs.pixels[a * len..b * len], labels, &removal, a as u64, false)
                         .map(|(t, _)| t)
                 },
                 |range, part| {
@@ -179,7 +172,7 @@ pub fn run(request: &Request) -> Result<(), Error> {
             let summary = json!({
                 "about": "Parameters that maximise the symmetric relevance gain (LeRF area − MoRF area of the \
                           target's probability) on the first half of the inputs; written by `lrp tune`.",
-                "inputs": request.input,
+                "inputs": request.data.input,
                 "n": n,
                 "removal": request.removal.name(),
                 "steps": request.schedule.steps,
@@ -207,7 +200,7 @@ fn markdown(request: &Request, n: usize, table: &str) -> String {
          of `{}`, and the gain it gives on the other {}, beside the default's. Removed pixels set to `{}`; {} steps of {} \
          pixels; seed {}. The search: a grid, then {REFINEMENTS} rounds of midpoints around the best value.\n{table}",
         n / 2,
-        request.input,
+        request.data.input,
         n - n / 2,
         request.removal.name(),
         request.schedule.steps,

@@ -109,7 +109,7 @@ pub fn curves(
         let (input, relevance) = (input.as_standard_layout(), relevance.as_standard_layout());
         let (input, relevance) =
             (input.as_slice().expect("standard layout"), relevance.as_slice().expect("standard layout"));
-        removed = perturb(model, input, relevance, order, removal, first_index + n as u64, &mut images)?;
+        removed = perturb(model, input, relevance, order, removal, first_index.wrapping_add(n as u64), &mut images)?;
     }
     let scores = scores(model, images)?;
     let classes = model.classes().len();

@@ -54,7 +54,8 @@ pub struct InputCurves {
 /// method's defaults otherwise as given), its pixels removed in the ranking's orders,
 /// and the curves tallied by split (`labels`, one per input, if known). `first_index`
 /// is the batch's place in the data set: random orders and noise depend on it, so
-/// any batching gives the same numbers. With `keep`, each input's curves come back too.
+/// any batching gives the same numbers (an index past u64::MAX wraps around: it only
+/// names a random stream). With `keep`, each input's curves come back too.
 pub fn evaluate(
     model: &Model,
     ranking: &Ranking,
@@ -96,7 +97,7 @@ pub fn evaluate(
     let mut kept: Vec<InputCurves> = if keep {
         (0..n)
             .map(|i| InputCurves {
-                index: first_index + i as u64,
+                index: first_index.wrapping_add(i as u64),
                 label: label(i),
                 prediction: predictions[i],
                 curves: vec![],

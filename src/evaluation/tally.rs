@@ -176,8 +176,42 @@ impl Tally {
         self.class_inputs[class] += 1;
     }
 
+    /// Whether the tally holds together: one value per step in every curve, an order and
+    /// a split on each, class sums of the input's length. A tally built here always
+    /// does; one that comes back from JavaScript is checked before it is read.
+    pub fn check(&self) -> Result<()> {
+        let steps = self.removed.len();
+        let fail = |what: &str| Err(Error::Input(format!("tally of {} / {}: {what}", self.model, self.method)));
+        let schedule = self.schedule.steps.checked_add(1);
+        if steps == 0
+            || Some(steps) != schedule
+            || self.schedule.step_pixels == 0
+            || self.removed.windows(2).any(|w| w[0] > w[1])
+        {
+            return fail("its steps do not match its schedule");
+        }
+        for c in &self.curves {
+            let lengths = [c.score.len(), c.probability.len(), c.confidence.len(), c.flipped.len(), c.strongest.len()];
+            if c.order.is_none() || c.split.is_none() || lengths.iter().any(|&l| l != steps) {
+                return fail("a curve without its order, its split or a value per step");
+            }
+            if c.flipped.iter().any(|&f| f > c.inputs) || c.flips > c.inputs {
+                return fail("more flipped inputs than inputs");
+            }
+        }
+        let classes = self.class_inputs.len();
+        if self.class_relevance.len() != classes
+            || self.class_relevance.iter().any(|r| !r.is_empty() && r.len() != self.grid.len())
+        {
+            return fail("class sums of another shape than the model's classes and input");
+        }
+        Ok(())
+    }
+
     /// Adds `other`, an evaluation of the same model, method and removal on other inputs.
     pub fn merge(&mut self, other: &Tally) -> Result<()> {
+        self.check()?;
+        other.check()?;
         let same = self.model == other.model
             && self.method == other.method
             && self.imputation == other.imputation
@@ -236,6 +270,7 @@ impl Tally {
 
     /// The figures, with the table read after `k_step` steps.
     pub fn report(&self, k_step: usize) -> Result<Report> {
+        self.check()?;
         if k_step > self.steps() {
             return Err(Error::Input(format!("k: the table's step {k_step} is past the last step, {}", self.steps())));
         }
@@ -454,5 +489,29 @@ mod tests {
         assert!(whole.report(3).is_err(), "step past the end");
         let mut other = Tally::new("m", "gamma", Imputation::Zero, Schedule { steps: 2, step_pixels: 10 }, &GRID, 3);
         assert!(other.merge(&whole).is_err(), "another method");
+    }
+
+    /// A tally that does not hold together (as JavaScript could hand back) is refused,
+    /// never read past its end.
+    #[test]
+    fn a_broken_tally_is_refused() {
+        let mut t = tally();
+        t.add_curve(Order::Morf, Split::Correct, &curve(&[0.9, 0.5, 0.1], &[1, 1, 2]));
+        assert!(t.report(2).is_ok());
+        let breaks: [fn(&mut Tally); 7] = [
+            |t| t.curves[0].strongest.pop().map(|_| ()).unwrap(),
+            |t| t.curves[0].order = None,
+            |t| t.removed.clear(),
+            |t| t.schedule.steps = 7,
+            |t| t.schedule.step_pixels = 0,
+            |t| t.class_relevance[1] = vec![1.0; 3],
+            |t| t.curves[0].flipped[1] = 5,
+        ];
+        for (i, broken) in breaks.iter().enumerate() {
+            let mut b = t.clone();
+            broken(&mut b);
+            assert!(b.report(0).is_err(), "break {i} was read");
+            assert!(t.clone().merge(&b).is_err(), "break {i} was merged");
+        }
     }
 }

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, serve, launch, openPage } from "./harness.mjs";
+import { ROOT, serve, launch, openPage, viaModule } from "./harness.mjs";
 import { GALLERY } from "../../www/gallery.js";
 
 const ARTIFACTS = join(ROOT, "tests/artifacts");
@@ -31,15 +31,6 @@ async function openDemo() {
   await session.page.goto(`${server.url}/www/`);
   await session.page.waitForSelector("body[data-ready=true]", WAIT);
   return session;
-}
-
-/** Runs `fn(module, arg)` with the module loaded in the page itself (not the worker). */
-function viaModule(page, fn, arg) {
-  return page.evaluate(async ({ source, arg }) => {
-    const m = await import("/pkg/lrp.js");
-    await m.default();
-    return (0, eval)(source)(m, arg);
-  }, { source: fn.toString(), arg });
 }
 
 /** Moves the removal slider to `k`, as a person dragging it would. */

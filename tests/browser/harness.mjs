@@ -48,3 +48,12 @@ export async function openPage(browser) {
   page.on("request", (r) => log.requests.push(r.url()));
   return { page, log, context };
 }
+
+/** Runs `fn(module, arg)` with the module loaded in the page itself (main thread), as a check on what the worker computed. */
+export function viaModule(page, fn, arg) {
+  return page.evaluate(async ({ source, arg }) => {
+    const m = await import("/pkg/lrp.js");
+    await m.default();
+    return (0, eval)(source)(m, arg);
+  }, { source: fn.toString(), arg });
+}

@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, serve, launch, openPage } from "./harness.mjs";
+import { ROOT, serve, launch, openPage, viaModule } from "./harness.mjs";
 import { GALLERY } from "../../www/gallery.js";
 
 const ARTIFACTS = join(ROOT, "tests/artifacts");
@@ -53,15 +53,6 @@ async function settled(page, want = {}) {
 /** Predictions of the three networks as listed on the page. */
 const everyModelOnPage = (page) =>
   page.$$eval("#others li[data-model]", (items) => Object.fromEntries(items.map((li) => [li.dataset.model, Number(li.dataset.prediction)])));
-
-/** Calls the module in the page itself (main thread), as a check on what the worker computed. */
-function viaModule(page, fn, arg) {
-  return page.evaluate(async ({ source, arg }) => {
-    const m = await import("/pkg/lrp.js");
-    await m.default();
-    return (0, eval)(source)(m, arg);
-  }, { source: fn.toString(), arg });
-}
 
 /** A coarse signature of the heatmap canvas: the colour at the middle of each input pixel's block. */
 const heatmapPixels = (page) => page.evaluate(() => {

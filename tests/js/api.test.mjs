@@ -130,12 +130,22 @@ function plausibleSetting(r, key) {
 /** A tally as evaluate returns it (computed once), as it is, altered, or not a tally at all. */
 let tally = null;
 function tallies(r) {
-  tally ??= lrp.evaluate(new Float32Array(784), null, "epsilon", { model: "mlp-narrow" }, { steps: 2, stepPixels: 50 });
+  tally ??= lrp.evaluate(Float32Array.from({ length: 784 }, (_, i) => (i % 7) / 7), Uint8Array.of(3), "epsilon",
+    { model: "mlp-narrow" }, { steps: 2, stepPixels: 50 });
   const one = () => {
     if (r.next() < 0.5) return tally;
     const altered = structuredClone(tally);
-    const key = r.pick(Object.keys(altered));
-    altered[key] = arbitrary(r, 1);
+    if (r.next() < 0.5) {
+      const key = r.pick(Object.keys(altered));
+      altered[key] = arbitrary(r, 1);
+    } else {
+      // Deeper: a curve or a class sum one value short or long, a count out of reach.
+      const curve = r.pick(altered.curves);
+      const key = r.pick(["score", "probability", "confidence", "flipped", "strongest"]);
+      if (r.next() < 0.5) curve[key].pop(); else curve[key].push(1);
+      if (r.next() < 0.3) altered.schedule.stepPixels = r.pick([0, -1, 1e9]);
+      if (r.next() < 0.3) altered.classRelevance[r.int(10)] = [1, 2, 3];
+    }
     return altered;
   };
   return r.next() < 0.8 ? Array.from({ length: r.int(4) }, one) : arbitrary(r);
