@@ -10,7 +10,7 @@
 // data-target and data-input of the explanation on screen.
 import { GALLERY } from "./gallery.js";
 import { LrpClient } from "./lrp-client.js";
-import { Controls } from "./controls.js";
+import { Controls, methodNote } from "./controls.js";
 import { DrawingPad } from "./pad.js";
 import { CompareView } from "./compare-view.js";
 import { RemovalView } from "./removal-view.js";
@@ -30,6 +30,7 @@ const state = {
   shown: null, // { explanation, input, params } on screen
   requested: 0,
   displayed: 0,
+  penDown: false, // while drawing, only what follows the pen is redrawn (slow machines)
 };
 
 /** A gallery digit's grey levels (0–255) -> Float32Array of 784 values in [0, 1]. */
@@ -49,6 +50,7 @@ function setInput(pixels, id) {
   $("undo").disabled = pad.strokes.length === 0;
   $("clear").disabled = pad.empty;
   padHint();
+  if (!controls) return; // still loading: main() explains the input once the networks are there
   explainNow();
   compare.refresh();
 }
@@ -63,14 +65,26 @@ function padHint() {
       : "Undo removes the last stroke; Clear starts again.";
 }
 
-function selectGallery(item, button) {
-  for (const b of document.querySelectorAll(".gallery button")) b.setAttribute("aria-pressed", String(b === button));
+function selectGallery(item, button, { byUser = false } = {}) {
+  for (const b of document.querySelectorAll(".gallery button")) {
+    b.setAttribute("aria-pressed", String(b === button));
+    b.tabIndex = b === button ? 0 : -1; // the gallery is one Tab stop, at the digit picked
+  }
   body.dataset.selected = String(item.index);
   const pixels = toPixels(item.pixels);
   pad.load(pixels);
   setInput(pixels, `gallery:${item.index}`);
   status(`Test digit #${item.index}, labelled ${item.label} by the person who wrote it.` +
     (item.misclassified ? " At least one network gets it wrong." : ""));
+  if (byUser) showResults();
+}
+
+/** Brings the pad, the heatmap and the answer into view if the heatmap is off screen (a tap far below, on a phone). */
+function showResults() {
+  const box = $("heatmap").getBoundingClientRect();
+  if (box.top >= 0 && box.bottom <= innerHeight) return;
+  const smooth = !matchMedia("(prefers-reduced-motion: reduce)").matches;
+  $("stage").scrollIntoView({ behavior: smooth ? "smooth" : "instant", block: "start" });
 }
 
 function unselectGallery() {
@@ -79,12 +93,20 @@ function unselectGallery() {
   for (const b of document.querySelectorAll(".gallery button")) b.setAttribute("aria-pressed", "false");
 }
 
-let frame = 0;
+// While the pen moves, the drawing is turned into an input at most once per frame, and
+// less often where that work is slow (a school laptop): the pen itself stays smooth.
+let pending = 0;
+let cost = 0; // ms the last input took on this thread, explanation on screen included
 function fromPad() {
-  cancelAnimationFrame(frame);
-  frame = 0;
+  clearTimeout(pending);
+  pending = 0;
+  const start = performance.now();
   const pixels = pad.input();
   setInput(pixels, pixels ? `drawing:${++state.drawings}` : "empty");
+  cost = performance.now() - start;
+}
+function fromPadSoon() {
+  if (!pending) pending = setTimeout(fromPad, Math.min(250, Math.max(16, 4 * cost)));
 }
 
 // ---------------------------------------------------------------- explaining
@@ -109,7 +131,9 @@ function explainNow() {
       if (result === null) return;
       if (seq < state.displayed) return done(seq);
       try {
+        const start = performance.now();
         show({ explanation: result, input: pixels, params, inputId });
+        cost = Math.max(cost, performance.now() - start);
       } finally {
         done(seq);
       }
@@ -124,7 +148,24 @@ function explainNow() {
 
 function done(seq) {
   state.displayed = Math.max(state.displayed, seq);
-  body.dataset.busy = String(state.displayed !== state.requested || client.pending);
+  markBusy();
+}
+
+function markBusy() {
+  body.dataset.busy = String(state.displayed !== state.requested || client.pending || layersTimer !== 0);
+}
+
+// The layer view is the costliest redraw: it never follows the pen, and it is drawn in a
+// task of its own, after the heatmap and the answer are on screen.
+let layersTimer = 0;
+function drawLayersSoon() {
+  clearTimeout(layersTimer);
+  layersTimer = setTimeout(() => {
+    layersTimer = 0;
+    const e = state.shown?.explanation;
+    if (e) renderLayers($("flow"), $("books"), e, $("cmap").value, controls.models.find((m) => m.name === e.model));
+    markBusy();
+  });
 }
 
 function status(text) {
@@ -161,7 +202,7 @@ function show(shown) {
   showOthers(e);
   for (const id of ["download-png", "download-csv", "download-json"]) $(id).disabled = false;
   drawExplanation();
-  removal.show(shown);
+  if (!state.penDown) removal.show(shown);
   if (body.dataset.ready !== "true") {
     body.dataset.ready = "true";
     status("Ready. Draw a digit, or pick one below.");
@@ -186,7 +227,9 @@ function showProbabilities(e) {
       const part = (className) => Object.assign(document.createElement("span"), { className });
       const track = part("track");
       track.append(part("bar"));
-      button.append(Object.assign(part("label"), { textContent: String(digit) }), track, part("value"), part("score"));
+      const about = Object.assign(part("about"), { id: `probability-about-${digit}`, hidden: true });
+      button.setAttribute("aria-describedby", about.id);
+      button.append(Object.assign(part("label"), { textContent: String(digit) }), track, part("value"), part("score"), about);
       button.addEventListener("click", () => controls.setTarget(digit === state.shown?.explanation.prediction ? "predicted" : digit));
       li.append(button);
       return li;
@@ -198,8 +241,9 @@ function showProbabilities(e) {
     button.classList.toggle("target", digit === e.target);
     const percent = 100 * p;
     const shownPercent = percent >= 99.95 ? "100%" : percent < 0.05 ? (percent > 0 ? "<0.1%" : "0%") : `${percent.toFixed(1)}%`;
-    button.setAttribute("aria-label", `digit ${digit}: probability ${shownPercent}, score ${fmt(e.logits[digit])}` +
-      `${digit === e.target ? " (explained now)" : ""}. Explain this digit.`);
+    // The accessible name is the visible text ("3 12.5% score 1.23"); the rest is its description.
+    button.querySelector(".about").textContent = `digit ${digit}: probability ${shownPercent}` +
+      `${digit === e.target ? ", explained now" : ""}. Choose it to explain this digit.`;
     button.querySelector(".bar").style.width = `${Math.max(0, Math.min(100, percent))}%`;
     button.querySelector(".value").textContent = shownPercent;
     button.querySelector(".score").textContent = `score ${fmt(e.logits[digit], 2)}`;
@@ -256,11 +300,14 @@ function drawExplanation() {
     caption.append(`The network says ${e.prediction}, but why would it say `, strong(String(e.target)), "? ",
       strong(cap(map.positive), "for"), `: for ${e.target}, `, strong(map.negative, "against"), ": against.");
   }
+  const note = methodNote(controls.methodsOf[e.model].find((m) => m.name === e.method), controls.models.find((m) => m.name === e.model));
+  $("heat-note").textContent = note ?? "";
+  $("heat-note").hidden = !note;
   const text = `Heatmap of ${e.method} on ${e.model} for digit ${e.target}: relevance from ${signed(-limit)} to ${signed(limit)}, ` +
     `total ${fmt(e.relevanceSum)}. ${whereIs(e.relevance)}`;
   $("heatmap").setAttribute("aria-label", text);
   $("bar-text").textContent = `Colour scale from ${signed(-limit)} (${map.negative}, against) through 0 (white) to ${signed(limit)} (${map.positive}, for).`;
-  renderLayers($("flow"), $("books"), e, cmap, controls.models.find((m) => m.name === e.model));
+  if (!state.penDown) drawLayersSoon();
 }
 
 const cap = (s) => s[0].toUpperCase() + s.slice(1);
@@ -280,6 +327,7 @@ function whereIs(relevance) {
 
 function showEmpty() {
   state.shown = null;
+  $("heat-note").hidden = true;
   const prediction = $("prediction");
   Object.assign(prediction.dataset, { prediction: "", input: "empty", target: "" });
   prediction.querySelector(".digit").textContent = "–";
@@ -303,9 +351,10 @@ function showEmpty() {
 
 function buildGallery() {
   const gallery = $("gallery");
-  const buttons = GALLERY.map((item) => {
+  const buttons = GALLERY.map((item, i) => {
     const button = document.createElement("button");
     button.type = "button";
+    button.tabIndex = i === 0 ? 0 : -1;
     button.dataset.index = String(item.index);
     button.setAttribute("aria-pressed", "false");
     const flag = item.misclassified ? ", which fools at least one network" : "";
@@ -315,11 +364,26 @@ function buildGallery() {
     const canvas = document.createElement("canvas");
     drawInput(canvas, toPixels(item.pixels));
     button.append(canvas);
-    button.addEventListener("click", () => selectGallery(item, button));
+    button.addEventListener("click", () => selectGallery(item, button, { byUser: true }));
     return button;
   });
   gallery.replaceChildren(...buttons);
+  gallery.addEventListener("keydown", (event) => moveInGallery(event, buttons));
   return buttons;
+}
+
+/** Arrow keys, Home and End move the focus through the gallery, a grid of one Tab stop. */
+function moveInGallery(event, buttons) {
+  const from = buttons.indexOf(document.activeElement);
+  if (from < 0) return;
+  const columns = Math.max(1, buttons.filter((b) => b.offsetTop === buttons[0].offsetTop).length);
+  const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -columns, ArrowDown: columns, Home: -from, End: buttons.length - 1 - from };
+  if (!(event.key in moves)) return;
+  event.preventDefault();
+  const to = Math.max(0, Math.min(buttons.length - 1, from + moves[event.key]));
+  buttons[from].tabIndex = -1;
+  buttons[to].tabIndex = 0;
+  buttons[to].focus();
 }
 
 function wire() {
@@ -336,13 +400,14 @@ function wire() {
   $("back-to-predicted").addEventListener("click", () => controls.setTarget("predicted"));
 
   pad.addEventListener("change", ({ detail }) => {
+    state.penDown = detail.phase === "start" || detail.phase === "move";
     if (detail.phase === "start") {
       unselectGallery();
       status("");
       client.pause(true); // the comparison grid waits while the pen is down
     }
     if (detail.phase === "move" || detail.phase === "start") {
-      if (!frame) frame = requestAnimationFrame(fromPad); // at most one new input per frame
+      fromPadSoon();
     } else {
       fromPad();
     }
@@ -374,24 +439,31 @@ async function main() {
     input: () => state.input,
     cmap: () => $("cmap").value,
     pick: (model, method) => {
-      controls.setModel(model);
-      controls.setMethod(method);
+      controls.showDefaults(model, method); // the parameters of the cell, so that the big map is the cell's
+      status(`Showing ${method} on ${model} at its default parameters, as in the comparison grid.`);
       $("heat-title").scrollIntoView({ behavior: "smooth", block: "start" });
     },
   });
   removal = new RemovalView($("removal"), { client });
   new EvaluateView($("evaluate"), { controls, cmap: () => $("cmap").value });
   wire();
-  if (pad.empty) {
+  $("loading").hidden = true;
+  if (pad.strokes.length > 0) {
+    fromPad(); // someone drew while the networks were loading
+  } else if (state.input) {
+    explainNow(); // a test digit picked while the networks were loading
+    compare.refresh();
+  } else {
     status("Explaining the first test digit…");
     selectGallery(GALLERY[0], buttons[0]);
-  } else {
-    fromPad(); // someone drew while the networks were loading
   }
 }
 
 main().catch((error) => {
-  status(`Could not start: ${error.message ?? error}`);
+  const text = `Could not start: ${error.message ?? error}`;
+  status(text);
   $("status").classList.add("error");
+  $("loading").textContent = text;
+  $("loading").classList.add("error");
   console.error(error);
 });

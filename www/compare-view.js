@@ -115,6 +115,7 @@ export class CompareView {
         c.button.dataset.state = "error";
         c.text.textContent = "error";
         c.button.title = error.message;
+        c.button.setAttribute("aria-label", `${job.method} on ${job.params.model}: error, ${error.message}`);
       } else {
         c.result = result;
         c.button.dataset.state = "done";
@@ -136,8 +137,9 @@ export class CompareView {
     drawMap(c.canvas, r.relevance, 28, 28, this.cmap(), maxAbs(r.relevance));
     c.text.textContent = `Σ ${fmt(r.relevanceSum, 2)}`;
     this.#legend();
-    c.button.setAttribute("aria-label",
-      `${r.method} on ${r.model}: predicts ${r.prediction}; relevance for digit ${r.target} sums to ${fmt(r.relevanceSum)}. Show it above.`);
+    // The accessible name holds the visible text (axe: label-content-name-mismatch).
+    c.button.setAttribute("aria-label", `${r.method} on ${r.model}, ${c.text.textContent}: predicts ${r.prediction}; ` +
+      `relevance for digit ${r.target} sums to ${fmt(r.relevanceSum)}. Show it above.`);
   }
 
   #clear(c) {

@@ -17,6 +17,27 @@ export function layerTitle(layer) {
   return layer.type;
 }
 
+/**
+ * One line on why a map looks as it does on this network, when it would otherwise look
+ * broken, or null. Read off the module's own assignment of rules to layers.
+ */
+export function methodNote(method, model) {
+  const rules = method.layerRules;
+  if (!rules) return null;
+  const first = rules.findIndex(Boolean);
+  if (first >= 0 && rules[first].name === "flat" && model.layers[first].type === "Linear") {
+    return `On ${model.name} the first layer is dense: every neuron sees every pixel, so flat gives all of them ` +
+      "the same share and the map is a uniform square.";
+  }
+  const names = new Set(rules.filter(Boolean).map((r) => r.name));
+  if (method.kind === "composite" && method.name !== "custom" && names.size === 1) {
+    const [only] = names;
+    const why = model.layers.some((l) => l.type === "Conv2d") ? "" : " (it has no convolutions)";
+    return `On ${model.name}${why}, ${method.name} gives every layer ${only}, so its map is the same as ${only}'s.`;
+  }
+  return null;
+}
+
 const symbol = (name) => (SYMBOLS[name] ? `${SYMBOLS[name]} (${name})` : name);
 
 /** A short display name: "epsilon (LRP-ε)". */
@@ -117,6 +138,14 @@ export class Controls extends EventTarget {
 
   setModel(name) { this.$("model").value = name; this.#render(); this.#changed("model"); }
   setMethod(name) { this.$("method").value = name; this.#render(); this.#changed("method"); }
+  /** Shows `method` on `model` at its default parameters: what the comparison grid shows. */
+  showDefaults(model, method) {
+    this.$("model").value = model;
+    this.$("method").value = method;
+    for (const p of this.methodInfo.params) this.values[p.name] = p.default;
+    this.#render();
+    this.#changed("method");
+  }
   setTarget(target) { this.$("target").value = String(target); this.#changed("target"); }
 
   /** The settings common to every explanation (target, output relevance, biases). */
@@ -132,12 +161,12 @@ export class Controls extends EventTarget {
     return params;
   }
 
-  /** The method's parameters; for custom, those of the rules it uses. */
+  /** The method's parameters; for a composite, those of the rules it gives this network's layers. */
   #shownParams() {
     const method = this.methodInfo;
-    if (method.name !== "custom") return method.params;
-    const used = new Set(this.layerRules[this.model].flatMap((rule) =>
-      this.methods.find((m) => m.name === rule)?.params.map((p) => p.name) ?? []));
+    if (method.kind !== "composite") return method.params;
+    const rules = method.name === "custom" ? this.layerRules[this.model] : method.layerRules.filter(Boolean).map((r) => r.name);
+    const used = new Set(rules.flatMap((rule) => this.methods.find((m) => m.name === rule)?.params.map((p) => p.name) ?? []));
     return method.params.filter((p) => used.has(p.name));
   }
 
@@ -206,6 +235,9 @@ export class Controls extends EventTarget {
     const same = names.size === 1 && this.methods.find((m) => m.kind === "rule" && names.has(m.name));
     box.textContent = `On ${this.model}: ${items.join(" · ")}.` +
       (same ? ` Every layer gets ${same.name}, so this is the same as the rule ${same.name}.` : "");
+    if (!method.params.every((p) => this.#shownParams().includes(p))) {
+      box.textContent += " Only the parameters of these rules are shown.";
+    }
   }
 
   #renderLayers(box) {
@@ -273,18 +305,33 @@ export class Controls extends EventTarget {
       slider.setAttribute("aria-label", `${p.name} (slider)`);
       slider.addEventListener("input", () => set(scale.toValue(Number(slider.value)), false));
     }
+    const warning = document.createElement("small");
+    warning.className = "range-note";
+    warning.id = `${id}-range`;
+    warning.setAttribute("role", "status");
     const set = (raw, fromBox) => {
       if (!Number.isFinite(raw)) return;
       let v = Math.min(p.max, Math.max(p.min, raw));
       if (p.integer) v = Math.round(v);
+      // Never clamp in silence: say what the range is and what is used instead.
+      const outside = fromBox && v !== raw;
+      warning.textContent = outside ? `${symbol(p.name)} goes from ${p.min} to ${p.max}${p.integer ? " in whole steps" : ""}: using ${v}.` : "";
+      number.toggleAttribute("aria-invalid", outside);
+      number.setAttribute("aria-describedby", outside ? `${warning.id} ${help.id}` : help.id);
       this.values[p.name] = v;
-      if (!fromBox || v !== raw) number.value = String(v);
+      if (!fromBox) number.value = String(v); // a typed value stays as typed until the box is left
       if (slider && fromBox) slider.value = String(scale.toPosition(v));
       this.#linked(p.name, v);
       this.#changed("param");
     };
-    number.addEventListener("input", () => number.value !== "" && set(Number(number.value), true));
-    number.addEventListener("change", () => set(Number(number.value === "" ? p.default : number.value), false));
+    let typed = null; // the last value typed, already applied by "input"
+    number.addEventListener("input", () => number.value !== "" && set((typed = Number(number.value)), true));
+    number.addEventListener("change", () => {
+      const raw = number.value === "" ? p.default : Number(number.value);
+      if (raw !== typed) set(raw, true);
+      typed = null;
+      number.value = String(this.values[p.name]); // leaving the box shows the value in use
+    });
 
     const reset = document.createElement("button");
     reset.type = "button";
@@ -297,7 +344,7 @@ export class Controls extends EventTarget {
       number.value = String(p.default);
     });
 
-    row.append(label, ...(slider ? [slider] : []), number, reset, help);
+    row.append(label, ...(slider ? [slider] : []), number, reset, help, warning);
     return row;
   }
 

@@ -16,6 +16,9 @@ const KINDS = {
   AvgPool2d: { noun: "pool", about: "average pooling: each window's relevance is shared in proportion to what each input added" },
 };
 
+// The CSS size of a bar chart (style.css: .flow canvas.bars).
+const BARS = { width: 100, height: 96 };
+
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 const explainLayer = (layer) => KINDS[layer.kind]?.about ?? layer.layer;
@@ -75,7 +78,7 @@ export function renderLayers(container, books, explanation, cmap, spec) {
   const total = nodes[nodes.length - 1].sum;
   const strip = document.createElement("ol");
   strip.className = "flow";
-  const later = []; // bar charts are drawn once in the page, at their laid-out size
+  const later = []; // bar charts are drawn once in the page
   const titles = nodeTitles(nodes, edges);
   nodes.forEach((node, i) => {
     if (i > 0) strip.append(edgeItem(edges[i - 1], spec));
@@ -114,7 +117,7 @@ function nodeItem(node, name, total, explanation, cmap, later) {
   } else {
     canvas.className = node.output ? "bars output" : "bars";
     later.push(() => drawBars(canvas, node.relevance, cmap, {
-      limit,
+      limit, ...BARS,
       labels: node.output ? Array.from(node.relevance, (_, k) => String(k)) : null,
       highlight: node.output ? explanation.target : -1,
     }));

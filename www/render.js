@@ -73,10 +73,11 @@ export function drawMap(canvas, values, w, h, cmap, limit = maxAbs(values)) {
  * Bars around a zero line: up (positive, "for") and down (negative, "against"),
  * coloured by the map. `labels` (optional) are printed under the bars.
  */
-export function drawBars(canvas, values, cmap, { limit = maxAbs(values), labels = null, highlight = -1 } = {}) {
+export function drawBars(canvas, values, cmap, { limit = maxAbs(values), labels = null, highlight = -1, width, height } = {}) {
   const dpr = window.devicePixelRatio || 1;
-  const cssWidth = canvas.clientWidth || Number(canvas.getAttribute("width")) || 200;
-  const cssHeight = canvas.clientHeight || Number(canvas.getAttribute("height")) || 80;
+  // A given CSS size spares a forced layout of the whole page (clientWidth) on every redraw.
+  const cssWidth = width ?? (canvas.clientWidth || 200);
+  const cssHeight = height ?? (canvas.clientHeight || 80);
   canvas.width = Math.round(cssWidth * dpr);
   canvas.height = Math.round(cssHeight * dpr);
   const context = canvas.getContext("2d");

@@ -2,36 +2,19 @@
 // they show must be what the module computes for the digit on screen, and what
 // `lrp evaluate` computes for the same test digits. No fixed waits: each test waits
 // for the panels' own hooks (#removal[data-complete], #evaluate[data-state]).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, serve, launch, openPage, viaModule } from "./harness.mjs";
+import { ARTIFACTS, ROOT, openDemo as openDemoAt, viaModule, browserSession } from "./harness.mjs";
 import { GALLERY } from "../../www/gallery.js";
 
-const ARTIFACTS = join(ROOT, "tests/artifacts");
 const WAIT = { timeout: 30_000 };
-let server, browser;
+const env = browserSession();
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  mkdirSync(ARTIFACTS, { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function openDemo() {
-  const session = await openPage(browser);
-  await session.page.setViewportSize({ width: 1280, height: 900 });
-  await session.page.goto(`${server.url}/www/`);
-  await session.page.waitForSelector("body[data-ready=true]", WAIT);
-  return session;
-}
+const openDemo = () => openDemoAt(env.browser, env.server);
 
 /** Moves the removal slider to `k`, as a person dragging it would. */
 async function slide(page, k) {

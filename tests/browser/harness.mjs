@@ -3,7 +3,8 @@
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { before, after } from "node:test";
 import { tmpdir } from "node:os";
 import { chromium } from "playwright-core";
 
@@ -56,4 +57,61 @@ export function viaModule(page, fn, arg) {
     await m.default();
     return (0, eval)(source)(m, arg);
   }, { source: fn.toString(), arg });
+}
+
+export const ARTIFACTS = join(ROOT, "tests/artifacts");
+
+/** Starts the file server and Chromium before a test file's tests and stops them after: `{ server, browser }`. */
+export function browserSession() {
+  const session = {};
+  before(async () => {
+    session.server = await serve();
+    session.browser = await launch();
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+  after(async () => {
+    await session.browser?.close();
+    await session.server?.close();
+  });
+  return session;
+}
+
+/** The demo page at `size`, once its first explanation is on screen and up to date. */
+export async function openDemo(browser, server, { width = 1280, height = 900 } = {}) {
+  const session = await openPage(browser);
+  await session.page.setViewportSize({ width, height });
+  await session.page.goto(`${server.url}/www/`);
+  await session.page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+  await settled(session.page);
+  return session;
+}
+
+/** Waits until what the page shows is up to date, and (optionally) matches `want` on #prediction's data attributes. */
+export async function settled(page, want = {}, timeout = 15_000) {
+  try {
+    await page.waitForFunction((want) => {
+      const shown = document.getElementById("prediction").dataset;
+      return document.body.dataset.busy === "false" &&
+        Object.entries(want).every(([key, value]) => shown[key] === value);
+    }, want, { timeout });
+  } catch (error) {
+    const state = await page.evaluate(() => ({
+      busy: document.body.dataset.busy, shown: { ...document.getElementById("prediction").dataset },
+      error: document.getElementById("error").textContent, status: document.getElementById("status").textContent,
+    }));
+    throw new Error(`the page did not settle on ${JSON.stringify(want)}: ${JSON.stringify(state)}`, { cause: error });
+  }
+  return page.$eval("#prediction", (el) => ({ ...el.dataset }));
+}
+
+/** Draws `strokes` (each a list of [x, y] in 0–1 of the pad) with the mouse, `steps` moves per segment. */
+export async function draw(page, strokes, steps = 6) {
+  const box = await page.locator("#pad").boundingBox();
+  const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
+  for (const stroke of strokes) {
+    await page.mouse.move(...at(stroke[0]));
+    await page.mouse.down();
+    for (const point of stroke.slice(1)) await page.mouse.move(...at(point), { steps });
+    await page.mouse.up();
+  }
 }

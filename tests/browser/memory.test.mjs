@@ -1,19 +1,11 @@
 // The module in a page, over a long session: 10,000 explanations interleaved with
 // bad calls must leave the wasm memory and the JavaScript heap flat (no leak per
 // call, on the success path or the error path).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, openPage } from "./harness.mjs";
+import { openPage, browserSession } from "./harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = browserSession();
 
 /** Runs `count` explanations, each followed by a bad call, in the page; returns the wasm memory size after. */
 const session = (page, count) => page.evaluate(async (count) => {
@@ -49,8 +41,8 @@ const session = (page, count) => page.evaluate(async (count) => {
 }, count);
 
 test("10,000 explanations interleaved with bad calls leave wasm memory and the JS heap flat", async () => {
-  const { page, log } = await openPage(browser);
-  await page.goto(`${server.url}/www/style.css`); // any document of the origin can import the module
+  const { page, log } = await openPage(env.browser);
+  await page.goto(`${env.server.url}/www/style.css`); // any document of the origin can import the module
   const cdp = await page.context().newCDPSession(page);
   const heap = async () => {
     await cdp.send("HeapProfiler.collectGarbage");

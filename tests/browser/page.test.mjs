@@ -2,53 +2,17 @@
 // computes, drawing must work, every control must work, and nothing may leave
 // the page's origin. No test waits for a fixed time: each waits for the page's
 // own hooks (body[data-busy], #prediction[data-input], ...).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, serve, launch, openPage, viaModule } from "./harness.mjs";
+import { ARTIFACTS, openDemo as openDemoAt, settled, viaModule, browserSession } from "./harness.mjs";
 import { GALLERY } from "../../www/gallery.js";
 
-const ARTIFACTS = join(ROOT, "tests/artifacts");
 const WAIT = { timeout: 15_000 };
-let server, browser;
+const env = browserSession();
 
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  mkdirSync(ARTIFACTS, { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function openDemo() {
-  const session = await openPage(browser);
-  await session.page.setViewportSize({ width: 1280, height: 900 });
-  await session.page.goto(`${server.url}/www/`);
-  await session.page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
-  await settled(session.page);
-  return session;
-}
-
-/** Waits until what the page shows is up to date, and (optionally) matches `want` on #prediction's data attributes. */
-async function settled(page, want = {}) {
-  try {
-    await page.waitForFunction((want) => {
-      const shown = document.getElementById("prediction").dataset;
-      return document.body.dataset.busy === "false" &&
-        Object.entries(want).every(([key, value]) => shown[key] === value);
-    }, want, WAIT);
-  } catch (error) {
-    const state = await page.evaluate(() => ({
-      busy: document.body.dataset.busy, shown: { ...document.getElementById("prediction").dataset },
-      error: document.getElementById("error").textContent, status: document.getElementById("status").textContent,
-    }));
-    throw new Error(`the page did not settle on ${JSON.stringify(want)}: ${JSON.stringify(state)}`, { cause: error });
-  }
-  return page.$eval("#prediction", (el) => ({ ...el.dataset }));
-}
+const openDemo = () => openDemoAt(env.browser, env.server);
 
 /** Predictions of the three networks as listed on the page. */
 const everyModelOnPage = (page) =>
@@ -74,7 +38,7 @@ async function download(page, selector) {
   return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
 }
 
-const sameOrigin = (url) => url.startsWith(`${server.url}/`) || url.startsWith(`blob:${server.url}/`) || url.startsWith("data:");
+const sameOrigin = (url) => url.startsWith(`${env.server.url}/`) || url.startsWith(`blob:${env.server.url}/`) || url.startsWith("data:");
 
 test("the page explains the first test digit in a worker and talks to no other origin", async () => {
   const { page, log } = await openDemo();
@@ -183,7 +147,9 @@ test("drawing with the mouse: the heatmap follows the pen, and the input is made
 
 test("every network and every method can be chosen in the controls, with their parameters, without an error", async () => {
   const { page, log } = await openDemo();
-  const { models, methods } = await viaModule(page, (m) => ({ models: m.models(), methods: m.methods() }));
+  const { models, methods, byModel } = await viaModule(page, (m) => ({
+    models: m.models(), methods: m.methods(), byModel: Object.fromEntries(m.models().map((x) => [x.name, m.methods(x.name)])),
+  }));
   const options = await page.$$eval("#method option", (list) => list.map((o) => o.value));
   assert.deepEqual([...options].sort(), methods.map((m) => m.name).sort(), "the method list is methods()");
   const groups = await page.$$eval("#method optgroup", (list) => list.map((g) => g.children.length));
@@ -203,7 +169,13 @@ test("every network and every method can be chosen in the controls, with their p
         assert.equal(await page.locator("#custom-layers select").count(), layers, `one rule per layer of ${model.name}`);
         assert.equal(await page.isVisible("#custom-layers"), true);
       } else {
-        assert.deepEqual(shownParams, method.params.map((p) => ({ name: p.name, min: p.min, max: p.max, value: p.default })), method.name);
+        // A composite offers the parameters of the rules it gives this network's layers, no others.
+        const info = byModel[model.name].find((m) => m.name === method.name);
+        const rules = new Set((info.layerRules ?? []).filter(Boolean).map((r) => r.name));
+        const used = method.kind !== "composite" ? null
+          : new Set(byModel[model.name].filter((m) => rules.has(m.name)).flatMap((m) => m.params.map((p) => p.name)));
+        const expected = info.params.filter((p) => !used || used.has(p.name));
+        assert.deepEqual(shownParams, expected.map((p) => ({ name: p.name, min: p.min, max: p.max, value: p.default })), `${model.name} / ${method.name}`);
         assert.equal(await page.isVisible("#custom-layers"), false);
       }
       assert.equal(await page.isVisible("#error"), false, `${model.name} / ${method.name}: ${await page.textContent("#error")}`);
