@@ -3,16 +3,21 @@ PORT ?= 8000
 # About how many seconds each fuzz target runs in the test command's smoke run (seeded, a fixed number of executions).
 FUZZ_SECONDS ?= 30
 
-.PHONY: demo test setup wasm
+.PHONY: demo test offline setup wasm
 
 ## Build the wasm package and serve the page at http://localhost:$(PORT)/www/
 demo: setup wasm
 	@echo "Serving http://localhost:$(PORT)/www/ (Ctrl-C to stop)"
 	python3 -m http.server $(PORT) --bind 127.0.0.1
 
+## The one-file offline build: dist/lrp-explainer.html works from disk, with no network
+offline: setup wasm
+	node scripts/build-offline.mjs
+
 ## Every test: generated files, Rust (native), the wasm module in Node, the JS API,
-## the page in headless Chromium, and a short run of every fuzz target.
+## the page and the one-file build in headless Chromium, and a short run of every fuzz target.
 test: setup wasm
+	node scripts/build-offline.mjs
 	scripts/check-generated.sh
 	cargo test --release
 	cargo test --release --target wasm32-unknown-unknown --test wasm

@@ -10,6 +10,7 @@
 // data-target and data-input of the explanation on screen.
 import { GALLERY } from "./gallery.js";
 import { LrpClient } from "./lrp-client.js";
+import { WORKER, keepForOffline } from "./assets.js";
 import { Controls, methodNote } from "./controls.js";
 import { DrawingPad } from "./pad.js";
 import { CompareView } from "./compare-view.js";
@@ -36,7 +37,7 @@ const state = {
 /** A gallery digit's grey levels (0–255) -> Float32Array of 784 values in [0, 1]. */
 const toPixels = (bytes) => Float32Array.from(bytes, (v) => v / 255);
 
-const client = new LrpClient(new URL("./worker.js", import.meta.url));
+const client = new LrpClient(...WORKER);
 let controls, pad, compare, removal;
 
 // ---------------------------------------------------------------- input
@@ -205,6 +206,7 @@ function show(shown) {
   if (!state.penDown) removal.show(shown);
   if (body.dataset.ready !== "true") {
     body.dataset.ready = "true";
+    keepForOffline(); // after the first heatmap, so that it never delays it
     status("Ready. Draw a digit, or pick one below.");
   }
 }

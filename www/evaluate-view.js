@@ -7,6 +7,7 @@
 // Hooks for the tests: #evaluate[data-state] is "idle", "loading", "running",
 // "done", "stopped" or "failed"; each table row carries data-method and data-aopc.
 import { LrpClient } from "./lrp-client.js";
+import { TEST_DIGITS, TEST_SPLIT_SOURCE, WORKER, testSplit } from "./assets.js";
 import { linePlot, legend } from "./plot.js";
 import { drawMap } from "./render.js";
 import { fmt } from "./colormap.js";
@@ -18,17 +19,6 @@ const SCHEDULE = { steps: 20, stepPixels: 10 };
 const K = 50;
 const PALETTE = ["#b2182b", "#ef8a62", "#e6ab02", "#1b9e77", "#7570b3", "#e7298a", "#2166ac", "#67a9cf", "#8c510a",
   "#66a61e", "#a6761d", "#1f78b4"];
-const TEST_SPLIT = { images: "../data/mnist/t10k-images-idx3-ubyte.gz", labels: "../data/mnist/t10k-labels-idx1-ubyte.gz" };
-
-/** An IDX file (gzipped) from the server, unpacked by the browser. */
-async function idx(url) {
-  const response = await fetch(new URL(url, import.meta.url));
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);
-  const unpacked = response.body.pipeThrough(new DecompressionStream("gzip"));
-  const bytes = new Uint8Array(await new Response(unpacked).arrayBuffer());
-  const dims = bytes[3];
-  return bytes.subarray(4 + 4 * dims);
-}
 
 export class EvaluateView {
   #root;
@@ -59,6 +49,10 @@ export class EvaluateView {
     this.$("evaluate-stop").addEventListener("click", () => this.stop());
     this.$("evaluate-means-method").addEventListener("change", () => this.#means());
     root.dataset.state = "idle";
+    if (TEST_DIGITS !== null) {
+      // Only so many digits travel in the one-file build.
+      for (const option of [...this.$("evaluate-count").options]) if (Number(option.value) > TEST_DIGITS) option.remove();
+    }
   }
 
   $(id) {
@@ -75,7 +69,7 @@ export class EvaluateView {
   #workers() {
     if (!this.#pool) {
       const size = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
-      this.#pool = Array.from({ length: size }, () => new LrpClient(new URL("./worker.js", import.meta.url)));
+      this.#pool = Array.from({ length: size }, () => new LrpClient(...WORKER));
     }
     return this.#pool;
   }
@@ -99,11 +93,11 @@ export class EvaluateView {
     try {
       if (!this.#digits) {
         this.#state("loading", "Loading the MNIST test split…");
-        const [images, labels] = await Promise.all([idx(TEST_SPLIT.images), idx(TEST_SPLIT.labels)]);
+        const [images, labels] = await Promise.all([testSplit("images"), testSplit("labels")]);
         this.#digits = { images, labels };
       }
     } catch (error) {
-      this.#state("failed", `Could not load the test digits (${error.message}): they are served from data/mnist/ beside www/.`);
+      this.#state("failed", `Could not load the test digits (${error.message}): they come from ${TEST_SPLIT_SOURCE}.`);
       return;
     }
     if (run !== this.#run) return;

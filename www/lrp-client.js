@@ -18,6 +18,7 @@ const PRIORITY = ["removal", "compare", "evaluate"];
 
 export class LrpClient {
   #url;
+  #type;
   #worker = null;
   #live = false; // the current worker has loaded the module
   #current = null; // the job in the worker
@@ -28,14 +29,16 @@ export class LrpClient {
   /** How many times a crashed worker was replaced. */
   restarts = 0;
 
-  constructor(url) {
+  /** `type`: "module" for worker.js as it is, "classic" for the offline build's bundle. */
+  constructor(url, type = "module") {
     this.#url = url;
+    this.#type = type;
     /** Resolves to { models, methods } once the module is loaded in the worker. */
     this.ready = this.#start();
   }
 
   #start() {
-    const worker = new Worker(this.#url, { type: "module" });
+    const worker = new Worker(this.#url, { type: this.#type });
     this.#worker = worker;
     this.#live = false;
     return new Promise((resolve, reject) => {

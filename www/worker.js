@@ -7,9 +7,13 @@
 // { kind: "removal", pixels, relevance, params }, { kind: "evaluate", pixels,
 // labels, method, params, settings } and { kind: "report", tallies, settings }:
 // each calls the module function of its name (see pkg/lrp.d.ts).
-import init, { models, methods, classify, explain, removal, evaluate, report } from "../pkg/lrp.js";
+import init, { initSync, models, methods, classify, explain, removal, evaluate, report } from "../pkg/lrp.js";
 
-const ready = init().then(
+// The one-file build (scripts/build-offline.mjs) puts the wasm bytes into this worker's
+// source; served, the module fetches (and streams) lrp_bg.wasm beside lrp.js.
+const embedded = globalThis.LRP_WASM ?? null;
+const loaded = embedded ? Promise.resolve().then(() => initSync({ module: embedded })) : init();
+const ready = loaded.then(
   () => {
     const list = models();
     // Each method as it applies to each model (ranges, the rule of every layer).

@@ -28,7 +28,11 @@ export async function serve() {
     }
   });
   await new Promise((done) => server.listen(0, "127.0.0.1", done));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((done) => server.close(done)) };
+  const close = () => new Promise((done) => {
+    server.close(done);
+    server.closeAllConnections(); // a browser's keep-alive connections would hold it open
+  });
+  return { url: `http://127.0.0.1:${server.address().port}`, close };
 }
 
 export async function launch() {
@@ -114,4 +118,14 @@ export async function draw(page, strokes, steps = 6) {
     for (const point of stroke.slice(1)) await page.mouse.move(...at(point), { steps });
     await page.mouse.up();
   }
+}
+
+/** The serious and critical violations that axe-core finds on the page, as "rule: target" lines. */
+export async function audit(page) {
+  await page.addScriptTag({ path: join(ROOT, "node_modules/axe-core/axe.min.js") });
+  const result = await page.evaluate(() => globalThis.axe.run(document, {
+    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+  }));
+  return result.violations.filter((v) => ["serious", "critical"].includes(v.impact))
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
 }

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ARTIFACTS, ROOT, openPage, openDemo, settled, draw, browserSession } from "./harness.mjs";
+import { ARTIFACTS, ROOT, audit, openPage, openDemo, settled, draw, browserSession } from "./harness.mjs";
 import { GALLERY } from "../../www/gallery.js";
 
 const WAIT = { timeout: 15_000 };
@@ -31,16 +31,6 @@ const scrolled = (page) => page.evaluate(() => new Promise((done) => {
   };
   tick();
 }));
-
-/** The serious and critical violations that axe-core finds on the page, as "rule: target" lines. */
-async function audit(page) {
-  await page.addScriptTag({ path: join(ROOT, "node_modules/axe-core/axe.min.js") });
-  const result = await page.evaluate(() => globalThis.axe.run(document, {
-    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-  }));
-  return result.violations.filter((v) => ["serious", "critical"].includes(v.impact))
-    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
-}
 
 for (const [width, height] of [[1400, 900], [1100, 800], [960, 800], [390, 844]]) {
   test(`at ${width}×${height} the pad, the heatmap and the answer are on screen together, after a tap on a test digit and after drawing`, async () => {

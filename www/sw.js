@@ -1,0 +1,36 @@
+// The service worker of the served page: after a first visit, the page keeps working
+// with the server gone (a classroom whose network drops). Network first, so that a
+// served update is always seen; the cache answers only when the network cannot.
+// The files are precached at install, from the browser's HTTP cache where it has them
+// (the page has just loaded them), so the first visit costs no second download.
+const CACHE = "lrp-explainer";
+const FILES = [
+  "./", "./index.html", "./style.css",
+  "./app.js", "./assets.js", "./colormap.js", "./compare-view.js", "./controls.js", "./download.js",
+  "./evaluate-view.js", "./gallery.js", "./layers-view.js", "./lrp-client.js", "./pad.js", "./plot.js",
+  "./preprocess.js", "./removal-view.js", "./render.js", "./worker.js",
+  "../pkg/lrp.js", "../pkg/lrp_bg.wasm",
+];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE)
+    .then((cache) => cache.addAll(FILES.map((file) => new Request(file, { cache: "force-cache" }))))
+    .then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  event.respondWith(fetch(request).then(
+    (response) => {
+      if (response.ok) {
+        const copy = response.clone();
+        event.waitUntil(caches.open(CACHE).then((cache) => cache.put(request, copy)));
+      }
+      return response;
+    },
+    async (error) => (await caches.match(request, { ignoreSearch: true })) ?? Promise.reject(error),
+  ));
+});
