@@ -53,13 +53,12 @@ const prelude = `globalThis.LRP_OFFLINE = {
 };`;
 
 let html = read("www/index.html").toString();
-const style = read("www/style.css").toString();
 const replace = (pattern, by) => {
   if (!pattern.test(html)) throw new Error(`www/index.html: ${pattern} not found`);
-  html = html.replace(pattern, () => by);
+  html = html.replace(pattern, by);
 };
-replace(/<link rel="stylesheet" href="style.css">/, `<style>\n${style}</style>`);
-replace(/ *<!-- served:[^]*?<!-- :served -->/, `  <script type="module">\n${prelude}\n${page}</script>`);
+replace(/<link rel="stylesheet" href="([\w-]+\.css)">/g, (_, file) => `<style>\n${read(`www/${file}`)}</style>`);
+replace(/ *<!-- served:[^]*?<!-- :served -->/, () => `  <script type="module">\n${prelude}\n${page}</script>`);
 if (/<script[^>]+src=|<link[^>]+href="(?!data:)/.test(html)) throw new Error("the one file still refers to another file");
 
 mkdirSync(dirname(OUTPUT), { recursive: true });

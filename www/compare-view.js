@@ -11,7 +11,9 @@ export class CompareView {
   #cells = new Map(); // "method|model" -> { cell, canvas, text, result }
   #version = 0;
 
-  constructor(details, { client, controls, input, pick, cmap }) {
+  /** `queue`: the client's background queue for this grid ("compare", or "compare:<channel>"). */
+  constructor(details, { client, controls, input, pick, cmap, queue = "compare" }) {
+    this.queue = queue;
     this.details = details;
     this.client = client;
     this.controls = controls;
@@ -81,13 +83,13 @@ export class CompareView {
     const pixels = this.input();
     const status = this.details.querySelector(".status");
     if (!this.details.open) {
-      this.client.background([], () => {});
+      this.client.background([], () => {}, this.queue);
       for (const c of this.#cells.values()) c.button.dataset.state = c.result ? "stale" : "empty";
       this.details.dataset.complete = "false";
       return;
     }
     if (!pixels) {
-      this.client.background([], () => {});
+      this.client.background([], () => {}, this.queue);
       for (const c of this.#cells.values()) this.#clear(c);
       status.textContent = "Draw a digit or pick a test digit first.";
       this.details.dataset.complete = "false";
@@ -124,7 +126,7 @@ export class CompareView {
       }
       status.textContent = done < total ? `computing ${done} of ${total}…` : `all ${total} computed`;
       if (done === total) this.details.dataset.complete = "true";
-    });
+    }, this.queue);
   }
 
   /** Redraws every computed cell (after a colour map change). */

@@ -128,6 +128,32 @@ export class Controls extends EventTarget {
     this.#changed("param");
   }
 
+  /**
+   * Starts from `model`, `method` and parameter values `params` (a widget's attributes).
+   * Returns what it could not use, in words; the rest is applied.
+   */
+  apply({ model, method, params = {} } = {}) {
+    const problems = [];
+    if (model !== undefined) {
+      if (this.models.some((m) => m.name === model)) this.$("model").value = model;
+      else problems.push(`unknown model "${model}" (known: ${this.models.map((m) => m.name).join(", ")})`);
+    }
+    if (method !== undefined) {
+      if (this.methods.some((m) => m.name === method)) this.$("method").value = method;
+      else problems.push(`unknown method "${method}" (known: ${this.methods.map((m) => m.name).join(", ")})`);
+    }
+    const known = new Map(this.methods.flatMap((m) => m.params).map((p) => [p.name, p]));
+    for (const [name, value] of Object.entries(params)) {
+      const p = known.get(name);
+      if (!p) problems.push(`unknown parameter "${name}" (known: ${[...known.keys()].join(", ")})`);
+      else if (typeof value !== "number" || !Number.isFinite(value)) problems.push(`${name} must be a number, not ${JSON.stringify(value)}`);
+      else if (value < p.min || value > p.max) problems.push(`${name} goes from ${p.min} to ${p.max}, not ${value}`);
+      else this.values[name] = value;
+    }
+    this.#render();
+    return problems;
+  }
+
   get model() { return this.$("model").value; }
   get method() { return this.$("method").value; }
   /** The methods as they apply to the current model. */
@@ -198,7 +224,6 @@ export class Controls extends EventTarget {
     const method = this.methodInfo;
     this.$("method-about").textContent = method.about;
     this.#renderAssignment(method);
-    document.body.dataset.kind = method.kind;
 
     const custom = this.$("custom-layers");
     custom.hidden = method.name !== "custom";

@@ -1,13 +1,15 @@
 // The page's side of the worker: at most one job is in the worker at a time, and
 // the next one is chosen only when it answers.
 //
-// - Foreground jobs (the main explanation) are coalesced: `latest(job)` replaces
-//   any foreground job that has not started yet (its promise resolves to null),
-//   so while the pen moves only the newest drawing is computed, never a backlog.
+// - Foreground jobs (the main explanation) are coalesced: `latest(job, channel)`
+//   replaces the channel's foreground job that has not started yet (its promise
+//   resolves to null), so while the pen moves only the newest drawing is computed,
+//   never a backlog. Each explainer on a page is one channel: several share a worker.
 // - Background jobs run only when no foreground job is waiting and the background
 //   is not paused (it is paused while the pen is down). They wait in named queues,
 //   served in the order of PRIORITY (feature removal for the digit on screen first,
-//   then the comparison grid, then evaluations); `background(jobs, onResult, queue)`
+//   then the comparison grid, then evaluations; "compare:2" is channel 2's comparison
+//   grid, served as "compare"); `background(jobs, onResult, queue)`
 //   replaces one queue, dropping the results of what it replaced, and `run(job,
 //   queue)` adds one job to a queue.
 // - A worker whose module crashed (a trap) is never used again: its job fails with
@@ -22,9 +24,9 @@ export class LrpClient {
   #worker = null;
   #live = false; // the current worker has loaded the module
   #current = null; // the job in the worker
-  #waiting = null; // the newest foreground job not yet sent
+  #waiting = new Map(); // channel -> its newest foreground job not yet sent
   #queues = new Map(PRIORITY.map((name) => [name, { jobs: [], generation: 0 }])); // background jobs not yet sent
-  #paused = false;
+  #paused = new Set(); // the channels whose pen is down
   #nextId = 1;
   /** How many times a crashed worker was replaced. */
   restarts = 0;
@@ -62,10 +64,11 @@ export class LrpClient {
   }
 
   /** Computes `job` as soon as the worker is free; resolves to null if a newer foreground job replaced it first. */
-  latest(job) {
-    this.#waiting?.resolve(null);
+  latest(job, channel = "main") {
+    this.#waiting.get(channel)?.resolve(null);
+    this.#waiting.delete(channel); // the newest goes to the back: channels take turns
     return new Promise((resolve, reject) => {
-      this.#waiting = { job, resolve, reject };
+      this.#waiting.set(channel, { job, resolve, reject, channel });
       this.#pump();
     });
   }
@@ -102,10 +105,11 @@ export class LrpClient {
     queue.jobs = [];
   }
 
-  /** Stops (true) or resumes (false) the background queue; foreground jobs always run. */
-  pause(paused) {
-    this.#paused = paused;
-    if (!paused) this.#pump();
+  /** Stops (true) or resumes (false) the background queues for `channel`'s sake; foreground jobs always run. */
+  pause(paused, channel = "main") {
+    if (paused) this.#paused.add(channel);
+    else this.#paused.delete(channel);
+    this.#pump();
   }
 
   /** Whether background queue `name` has jobs waiting or running. */
@@ -113,19 +117,22 @@ export class LrpClient {
     return this.#queue(name).jobs.length > 0 || this.#current?.queue === name;
   }
 
-  /** Whether a foreground job is waiting or running (the page is about to change). */
-  get pending() {
-    return this.#waiting !== null || this.#current?.foreground === true;
+  /** Whether a foreground job of `channel` (or of any channel) is waiting or running: what is shown is about to change. */
+  pending(channel = null) {
+    if (channel === null) return this.#waiting.size > 0 || this.#current?.foreground === true;
+    return this.#waiting.has(channel) || (this.#current?.foreground === true && this.#current.channel === channel);
   }
 
   #pump() {
     if (this.#current || !this.#live) return;
     let next = null;
-    if (this.#waiting) {
-      next = { ...this.#waiting, foreground: true };
-      this.#waiting = null;
-    } else if (!this.#paused) {
-      const waiting = [...this.#queues].find(([, q]) => q.jobs.length > 0);
+    const [channel] = this.#waiting.keys();
+    if (channel !== undefined) {
+      next = { ...this.#waiting.get(channel), foreground: true };
+      this.#waiting.delete(channel);
+    } else if (this.#paused.size === 0) {
+      const rank = (name) => PRIORITY.indexOf(name.split(":")[0]) >>> 0; // unknown names last
+      const waiting = [...this.#queues].filter(([, q]) => q.jobs.length > 0).sort(([a], [b]) => rank(a) - rank(b))[0];
       if (waiting) next = { ...waiting[1].jobs.shift(), foreground: false, queue: waiting[0] };
     }
     if (!next) return;

@@ -22,11 +22,14 @@ const ORDERS = [
 export class RemovalView {
   #root;
   #client;
+  #queue;
   #shown = null;
   #curves = {};
   #generation = 0;
 
-  constructor(root, { client }) {
+  /** `queue`: the client's background queue for these curves ("removal", or "removal:<channel>"). */
+  constructor(root, { client, queue = "removal" }) {
+    this.#queue = queue;
     this.#root = root;
     this.#client = client;
     const order = this.$("removal-order");
@@ -55,7 +58,7 @@ export class RemovalView {
     this.#root.dataset.flip = "";
     const shown = this.#shown;
     if (!shown) {
-      this.#client.background([], () => {}, "removal");
+      this.#client.background([], () => {}, this.#queue);
       this.#render();
       return;
     }
@@ -75,7 +78,7 @@ export class RemovalView {
         this.#root.dataset.flip = String(this.#curves.morf?.flip?.pixels ?? "");
       }
       this.#render();
-    }, "removal");
+    }, this.#queue);
     this.#render();
   }
 

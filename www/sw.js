@@ -5,10 +5,11 @@
 // (the page has just loaded them), so the first visit costs no second download.
 const CACHE = "lrp-explainer";
 const FILES = [
-  "./", "./index.html", "./style.css",
+  "./", "./index.html", "./style.css", "./explainer.css",
   "./app.js", "./assets.js", "./colormap.js", "./compare-view.js", "./controls.js", "./download.js",
-  "./evaluate-view.js", "./gallery.js", "./layers-view.js", "./lrp-client.js", "./pad.js", "./plot.js",
-  "./preprocess.js", "./removal-view.js", "./render.js", "./worker.js",
+  "./evaluate-view.js", "./explainer.js", "./gallery.js", "./layers-view.js", "./lrp-client.js",
+  "./lrp-explainer.js", "./pad.js", "./panels.js", "./plot.js", "./preprocess.js", "./removal-view.js",
+  "./render.js", "./worker.js",
   "../pkg/lrp.js", "../pkg/lrp_bg.wasm",
 ];
 

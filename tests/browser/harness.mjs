@@ -14,12 +14,12 @@ const TYPES = {
   ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml",
 };
 
-/** Serves ROOT on a free loopback port; resolves to { url, close }. */
-export async function serve() {
+/** Serves `root` (the repository) on a free loopback port; resolves to { url, close }. */
+export async function serve(root = ROOT) {
   const server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname));
-    const file = join(ROOT, path.endsWith("/") ? path + "index.html" : path);
-    if (!file.startsWith(ROOT)) return response.writeHead(403).end();
+    const file = join(root, path.endsWith("/") ? path + "index.html" : path);
+    if (!file.startsWith(root)) return response.writeHead(403).end();
     try {
       const body = await readFile(file);
       response.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(body);
@@ -109,8 +109,8 @@ export async function settled(page, want = {}, timeout = 15_000) {
 }
 
 /** Draws `strokes` (each a list of [x, y] in 0–1 of the pad) with the mouse, `steps` moves per segment. */
-export async function draw(page, strokes, steps = 6) {
-  const box = await page.locator("#pad").boundingBox();
+export async function draw(page, strokes, steps = 6, pad = "#pad") {
+  const box = await page.locator(pad).boundingBox();
   const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
   for (const stroke of strokes) {
     await page.mouse.move(...at(stroke[0]));

@@ -92,7 +92,7 @@ test("the worker client computes only the newest waiting request, and the backgr
   const stale = [2, 3, 4, 5].map((i) => client.latest({ name: `drawing ${i}` })); // wait, replacing each other
   const newest = client.latest({ name: "newest" });
   assert.deepEqual(worker.sent.map((j) => j.name), ["first"], "one job at a time in the worker");
-  assert.equal(client.pending, true);
+  assert.equal(client.pending(), true);
 
   const background = [];
   client.background([{ name: "grid a" }, { name: "grid b" }], (job, result) => background.push(result));
@@ -102,7 +102,7 @@ test("the worker client computes only the newest waiting request, and the backgr
   assert.deepEqual(worker.sent.map((j) => j.name), ["first", "newest"], "the newest request goes before the background");
   worker.answer();
   assert.equal(await newest, "newest");
-  assert.equal(client.pending, false);
+  assert.equal(client.pending(), false);
 
   // Background: paused while drawing, replaced wholesale when the input changes.
   assert.equal(worker.sent.at(-1).name, "grid a");
@@ -117,6 +117,40 @@ test("the worker client computes only the newest waiting request, and the backgr
   worker.answer();
   await Promise.resolve();
   assert.deepEqual(background, ["grid a", "grid c"]);
+});
+
+test("explainers sharing one worker: each channel keeps its newest request, they take turns, and the background waits for every pen", async () => {
+  globalThis.Worker = FakeWorker;
+  const { LrpClient } = await import("../../www/lrp-client.js");
+  const client = new LrpClient("worker.js");
+  await client.ready;
+  const worker = FakeWorker.last;
+  const a1 = client.latest({ name: "a1" }, "a"); // sent at once
+  const a2 = client.latest({ name: "a2" }, "a");
+  const b1 = client.latest({ name: "b1" }, "b");
+  const a3 = client.latest({ name: "a3" }, "a"); // replaces a2, and goes behind b1
+  assert.equal(await a2, null, "a newer request of the same channel replaces it");
+  assert.equal(client.pending("a"), true);
+  assert.equal(client.pending("c"), false);
+  const grid = [];
+  client.background([{ name: "grid of b" }], (job, result) => grid.push(result), "compare:b");
+  client.background([{ name: "removal of a" }], (job, result) => grid.push(result), "removal:a");
+  client.pause(true, "a");
+  client.pause(true, "b");
+  worker.answer();
+  worker.answer();
+  worker.answer();
+  assert.deepEqual([await a1, await b1, await a3], ["a1", "b1", "a3"]);
+  assert.deepEqual(worker.sent.map((j) => j.name), ["a1", "b1", "a3"], "the channels take turns");
+  client.pause(false, "a");
+  assert.equal(worker.sent.length, 3, "b's pen is still down: no background");
+  client.pause(false, "b");
+  assert.equal(worker.sent.at(-1).name, "removal of a", "removal comes before a comparison grid, whoever's");
+  worker.answer();
+  worker.answer();
+  await Promise.resolve();
+  assert.deepEqual(grid, ["removal of a", "grid of b"]);
+  assert.equal(client.pending(), false);
 });
 
 test("a worker whose module crashed is never used again: its job fails, a fresh one runs the next", async () => {

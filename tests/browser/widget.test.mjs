@@ -1,0 +1,137 @@
+// The <lrp-explainer> widget on the example course page (examples/course.html): two
+// instances sharing one worker, their attributes (layout, panels, model, method,
+// params, digit), their events and properties, bad attributes, and the axe audit.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ARTIFACTS, audit, browserSession, draw, openPage, viaModule } from "./harness.mjs";
+import { GALLERY } from "../../www/gallery.js";
+
+const env = browserSession();
+const WAIT = { timeout: 30_000 };
+
+/** Waits until widget `id` shows an up-to-date explanation matching `want` (#prediction's data attributes in its shadow root). */
+async function settledWidget(page, id, want = {}) {
+  await page.waitForFunction(({ id, want }) => {
+    const host = document.getElementById(id);
+    const shown = host?.shadowRoot?.getElementById("prediction")?.dataset;
+    return host?.dataset.ready === "true" && host.dataset.busy === "false" &&
+      Object.entries(want).every(([key, value]) => shown[key] === value);
+  }, { id, want }, WAIT);
+  return page.evaluate((id) => ({ ...document.getElementById(id).shadowRoot.getElementById("prediction").dataset }), id);
+}
+
+/** The panels widget `id` shows. */
+const shownPanels = (page, id) => page.evaluate((id) => [...document.getElementById(id).shadowRoot.querySelectorAll("[data-panel]")]
+  .filter((p) => !p.hidden).map((p) => p.dataset.panel), id);
+
+async function openCourse() {
+  const session = await openPage(env.browser);
+  session.workers = [];
+  session.page.on("worker", (worker) => session.workers.push(worker.url()));
+  await session.page.setViewportSize({ width: 1100, height: 900 });
+  await session.page.goto(`${env.server.url}/examples/course.html`);
+  return session;
+}
+
+test("two widgets on a course page: their own layouts and settings, one shared worker, events and properties", async () => {
+  const { page, log, context, workers } = await openCourse();
+  const events = await page.evaluateHandle(() => {
+    const seen = [];
+    for (const type of ["lrp-prediction", "lrp-explanation"]) {
+      document.addEventListener(type, (e) => seen.push({ type, id: e.target.id, composed: e.composed, bubbles: e.bubbles }));
+    }
+    return seen;
+  });
+  const quick = await settledWidget(page, "quick");
+  const full = await settledWidget(page, "full");
+  assert.equal(workers.length, 1, `one worker for both widgets: ${workers}`);
+
+  // Attributes: the compact one shows the pad and the heatmap with ε; the full one everything, on mlp-narrow, from a 3.
+  assert.deepEqual(await shownPanels(page, "quick"), ["draw", "heatmap"]);
+  assert.deepEqual((await shownPanels(page, "full")).sort(),
+    ["answer", "compare", "draw", "evaluate", "gallery", "heatmap", "layers", "removal", "settings"]);
+  assert.equal(quick.method, "epsilon");
+  assert.equal(quick.model, "cnn");
+  assert.equal(full.model, "mlp-narrow");
+  const three = GALLERY.find((item) => item.label === 3);
+  assert.equal(full.input, `gallery:${three.index}`, "the full widget starts with a test digit 3");
+  assert.equal(await page.inputValue("#full #model"), "mlp-narrow");
+
+  // Sizes itself: no inner scrolling, the compact one about a screen high at most.
+  const sizes = await page.evaluate(() => ["quick", "full"].map((id) => {
+    const host = document.getElementById(id);
+    return { height: host.getBoundingClientRect().height, inner: host.shadowRoot.querySelector(".explainer").getBoundingClientRect().height, scroll: host.scrollHeight - host.clientHeight };
+  }));
+  for (const s of sizes) {
+    assert.ok(Math.abs(s.height - s.inner) <= 1, `the element is as tall as its content: ${JSON.stringify(s)}`);
+    assert.ok(s.scroll <= 0);
+  }
+  assert.ok(sizes[0].height < 700, `the compact widget is ${sizes[0].height} px high`);
+
+  // Drawing on the compact one: its events carry the prediction and the module's relevance; the other one is left alone.
+  await page.click("#quick #clear");
+  await settledWidget(page, "quick", { input: "empty" });
+  await draw(page, [[[0.5, 0.15], [0.52, 0.5], [0.54, 0.85]]], 6, "#quick #pad");
+  const drawn = await settledWidget(page, "quick");
+  assert.match(drawn.input, /^drawing:/);
+  assert.equal(drawn.prediction, "1");
+  await page.waitForFunction(() => /says 1/.test(document.getElementById("quick-answer").textContent), null, WAIT);
+  const property = await page.evaluate(() => {
+    const host = document.getElementById("quick");
+    const e = host.explanation;
+    return { prediction: host.prediction, probabilities: Array.from(host.probabilities), relevance: Array.from(host.relevance), pixels: Array.from(e.pixels), method: e.method, model: e.model };
+  });
+  assert.equal(property.prediction, 1);
+  assert.equal(property.probabilities.length, 10);
+  const check = await viaModule(page, (m, { pixels }) => Array.from(m.explain(Float32Array.from(pixels), "epsilon", { model: "cnn", epsilon: 0.25 }).relevance), property);
+  const diff = Math.max(...check.map((r, i) => Math.abs(r - property.relevance[i])));
+  assert.ok(diff < 1e-6, `the widget's relevance is the module's for ε = 0.25 (max difference ${diff})`);
+  assert.equal((await settledWidget(page, "full")).input, `gallery:${three.index}`, "the other widget did not change");
+
+  const seen = await events.jsonValue();
+  for (const type of ["lrp-prediction", "lrp-explanation"]) {
+    const mine = seen.filter((e) => e.type === type);
+    assert.ok(mine.some((e) => e.id === "quick") && mine.some((e) => e.id === "full"), `${type} from both widgets`);
+    assert.ok(mine.every((e) => e.bubbles && e.composed), `${type} bubbles and is composed`);
+  }
+  await page.screenshot({ path: join(ARTIFACTS, "course.png"), fullPage: true });
+  assert.deepEqual(await audit(page), [], "axe-core on the course page, widgets included");
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test("a widget with bad attributes says what is wrong and works with the defaults", async () => {
+  const { page, log, context, workers } = await openCourse();
+  await settledWidget(page, "quick");
+  await page.evaluate(() => {
+    const widget = document.createElement("lrp-explainer");
+    widget.id = "odd";
+    widget.setAttribute("model", "resnet");
+    widget.setAttribute("panels", "draw heatmap answer sparkles");
+    widget.setAttribute("params", "epsilon=abc gamma=2");
+    widget.setAttribute("digit", "12");
+    document.body.append(widget);
+  });
+  const shown = await settledWidget(page, "odd");
+  assert.equal(shown.model, "cnn", "the default network");
+  assert.deepEqual(await shownPanels(page, "odd"), ["draw", "heatmap", "answer"]);
+  const message = await page.evaluate(() => {
+    const box = document.getElementById("odd").shadowRoot.getElementById("error");
+    return box.hidden ? null : box.textContent;
+  });
+  for (const word of ['"resnet"', '"sparkles"', '"epsilon=abc"', '"12"']) assert.ok(message?.includes(word), `${word} in: ${message}`);
+  // γ = 2 is used: the map is EpsilonGammaBox's (the default method) with γ = 2.
+  const e = await page.evaluate(() => {
+    const x = document.getElementById("odd").explanation;
+    return { method: x.method, pixels: Array.from(x.pixels), relevance: Array.from(x.relevance) };
+  });
+  assert.equal(e.method, "epsilon-gamma-box");
+  const [withTwo, withDefault] = await viaModule(page, (m, { pixels }) => [2, 0.25].map((gamma) =>
+    Array.from(m.explain(Float32Array.from(pixels), "epsilon-gamma-box", { model: "cnn", gamma }).relevance)), e);
+  const distance = (a) => Math.max(...a.map((r, i) => Math.abs(r - e.relevance[i])));
+  assert.ok(distance(withTwo) < 1e-6 && distance(withDefault) > 1e-4, "γ = 2 reached the module");
+  assert.equal(workers.length, 1, `the third widget joins the same worker: ${workers}`);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});

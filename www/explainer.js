@@ -1,0 +1,498 @@
+// The explainer: wires the drawing pad, the gallery and the controls to the worker,
+// and shows the answer, the heatmap, the per-layer flow, feature removal, the
+// comparison grid and the evaluation. It runs on the markup of panels.js, in the page
+// (root: the document) or in a widget's shadow root, and knows nothing else of where
+// it is. No WebAssembly runs on this thread: every computation goes to the worker.
+//
+// Hooks (on `host`: the page's body, or the <lrp-explainer> element), for tests and
+// embedding pages: [data-ready] once the first explanation is on screen; [data-busy]
+// while what is shown lags behind the latest input or setting; [data-input] names the
+// current input ("gallery:<index>", "drawing:<n>", "empty") and [data-selected] the
+// gallery digit; #prediction carries data-prediction, data-model, data-method,
+// data-target and data-input of the explanation on screen. Events: lrp-prediction and
+// lrp-explanation after each explanation (bubbling, composed).
+import { GALLERY } from "./gallery.js";
+import { Controls, methodNote } from "./controls.js";
+import { DrawingPad } from "./pad.js";
+import { CompareView } from "./compare-view.js";
+import { RemovalView } from "./removal-view.js";
+import { EvaluateView } from "./evaluate-view.js";
+import { renderLayers } from "./layers-view.js";
+import { COLORMAPS, fmt, maxAbs, signed } from "./colormap.js";
+import { drawColourBar, drawHeatmap, drawInput } from "./render.js";
+import { downloadCsv, downloadJson, downloadPng } from "./download.js";
+
+/**
+ * Starts an explainer on the panels in `root` (a document or a shadow root), with its
+ * hooks and events on `host`. `client`: the LrpClient (shared by every explainer of a
+ * page), `channel`: this explainer's name in it; `start`: { model, method, params,
+ * digit } to begin with. Returns { ready: a promise of the first explanation on
+ * screen, explanation(): the one on screen }.
+ */
+export function startExplainer(root, host, { client, channel = "main", start = {} }) {
+  const $ = (id) => root.getElementById(id);
+
+  const state = {
+    input: null, // Float32Array(784) or null
+    inputId: "empty",
+    drawings: 0,
+    shown: null, // { explanation, input, params } on screen
+    requested: 0,
+    displayed: 0,
+    settingsProblem: null, // what of `start` could not be used
+    penDown: false, // while drawing, only what follows the pen is redrawn (slow machines)
+  };
+
+  /** A gallery digit's grey levels (0–255) -> Float32Array of 784 values in [0, 1]. */
+  const toPixels = (bytes) => Float32Array.from(bytes, (v) => v / 255);
+
+  let controls, pad, compare, removal;
+  let firstShown;
+  const ready = new Promise((resolve) => { firstShown = resolve; });
+  const visible = (panel) => !root.querySelector(`[data-panel="${panel}"]`).hidden;
+
+  // ---------------------------------------------------------------- input
+
+  function setInput(pixels, id) {
+    state.input = pixels;
+    state.inputId = id;
+    host.dataset.input = id;
+    drawInput($("input"), pixels);
+    $("input").setAttribute("aria-label", pixels ? "the network's input: your digit as 28×28 grey levels" : "the network's input: empty");
+    $("undo").disabled = pad.strokes.length === 0;
+    $("clear").disabled = pad.empty;
+    padHint();
+    if (!controls) return; // still loading: main() explains the input once the networks are there
+    explainNow();
+    compare.refresh();
+  }
+
+  /** What the pad does now, in one sentence under it. */
+  function padHint() {
+    const item = GALLERY.find((g) => `gallery:${g.index}` === state.inputId);
+    $("pad-hint").textContent = pad.base
+      ? `${item ? `Test digit #${item.index} (a ${item.label}). ` : ""}Draw on it to change it, or Clear to draw your own.`
+      : pad.empty
+        ? "Draw one digit here with the mouse, a finger or a pen, or pick a test digit below."
+        : "Undo removes the last stroke; Clear starts again.";
+  }
+
+  function selectGallery(item, button, { byUser = false } = {}) {
+    for (const b of root.querySelectorAll(".gallery button")) {
+      b.setAttribute("aria-pressed", String(b === button));
+      b.tabIndex = b === button ? 0 : -1; // the gallery is one Tab stop, at the digit picked
+    }
+    host.dataset.selected = String(item.index);
+    const pixels = toPixels(item.pixels);
+    pad.load(pixels);
+    setInput(pixels, `gallery:${item.index}`);
+    status(`Test digit #${item.index}, labelled ${item.label} by the person who wrote it.` +
+      (item.misclassified ? " At least one network gets it wrong." : ""));
+    if (byUser) showResults();
+  }
+
+  /** Brings the pad, the heatmap and the answer into view if the heatmap is off screen (a tap far below, on a phone). */
+  function showResults() {
+    const box = $("heatmap").getBoundingClientRect();
+    if (box.top >= 0 && box.bottom <= innerHeight) return;
+    const smooth = !matchMedia("(prefers-reduced-motion: reduce)").matches;
+    $("stage").scrollIntoView({ behavior: smooth ? "smooth" : "instant", block: "start" });
+  }
+
+  function unselectGallery() {
+    if (!host.dataset.selected) return;
+    host.dataset.selected = "";
+    for (const b of root.querySelectorAll(".gallery button")) b.setAttribute("aria-pressed", "false");
+  }
+
+  // While the pen moves, the drawing is turned into an input at most once per frame, and
+  // less often where that work is slow (a school laptop): the pen itself stays smooth.
+  let pending = 0;
+  let cost = 0; // ms the last input took on this thread, explanation on screen included
+  function fromPad() {
+    clearTimeout(pending);
+    pending = 0;
+    const start = performance.now();
+    const pixels = pad.input();
+    setInput(pixels, pixels ? `drawing:${++state.drawings}` : "empty");
+    cost = performance.now() - start;
+  }
+  function fromPadSoon() {
+    if (!pending) pending = setTimeout(fromPad, Math.min(250, Math.max(16, 4 * cost)));
+  }
+
+  // ---------------------------------------------------------------- explaining
+
+  /** Asks the worker for the current input and settings; only the newest request is computed. */
+  function explainNow() {
+    const seq = ++state.requested;
+    host.dataset.busy = "true";
+    const pixels = state.input;
+    if (!pixels) {
+      showEmpty();
+      done(seq);
+      return;
+    }
+    const params = controls.params();
+    const method = controls.method;
+    const inputId = state.inputId;
+    client.latest({ pixels, method, params, everyModel: true }, channel).then(
+      (result) => {
+        // null: a newer request took its place before it started; an older seq: something
+        // newer is already on screen (e.g. the pad was cleared while this was computed).
+        if (result === null) return;
+        if (seq < state.displayed) return done(seq);
+        try {
+          const start = performance.now();
+          show({ explanation: result, input: pixels, params, inputId });
+          cost = Math.max(cost, performance.now() - start);
+        } finally {
+          done(seq);
+        }
+      },
+      (error) => {
+        if (seq < state.displayed) return done(seq);
+        showError(error);
+        done(seq);
+      },
+    );
+  }
+
+  function done(seq) {
+    state.displayed = Math.max(state.displayed, seq);
+    markBusy();
+  }
+
+  function markBusy() {
+    host.dataset.busy = String(state.displayed !== state.requested || client.pending(channel) || layersTimer !== 0);
+  }
+
+  // The layer view is the costliest redraw: it never follows the pen, and it is drawn in a
+  // task of its own, after the heatmap and the answer are on screen.
+  let layersTimer = 0;
+  function drawLayersSoon() {
+    clearTimeout(layersTimer);
+    layersTimer = setTimeout(() => {
+      layersTimer = 0;
+      const e = state.shown?.explanation;
+      if (e) renderLayers($("flow"), $("books"), e, $("cmap").value, controls.models.find((m) => m.name === e.model));
+      markBusy();
+    });
+  }
+
+  function status(text) {
+    $("status").textContent = text;
+  }
+
+  function showError(error) {
+    const box = $("error");
+    box.textContent = [state.settingsProblem, `The module refused: ${error.message}`].filter(Boolean).join(" ");
+    box.hidden = false;
+  }
+
+  const colours = () => COLORMAPS[$("cmap").value];
+
+  function show(shown) {
+    state.shown = shown;
+    $("error").textContent = state.settingsProblem ?? "";
+    $("error").hidden = !state.settingsProblem;
+    const e = shown.explanation;
+    const prediction = $("prediction");
+    Object.assign(prediction.dataset, {
+      prediction: String(e.prediction), model: e.model, method: e.method, target: String(e.target), input: shown.inputId,
+    });
+    prediction.querySelector(".digit").textContent = String(e.prediction);
+    prediction.querySelector(".words").textContent = `${e.model} says`;
+    prediction.setAttribute("aria-label", `${e.model} says ${e.prediction}`);
+    const [top, runnerUp] = [...e.probabilities].sort((a, b) => b - a);
+    $("confidence").replaceChildren(
+      `Confidence ${Math.round(100 * e.confidence)}%: `,
+      small(`(top probability − runner-up) ÷ top = (${fmt(top)} − ${fmt(runnerUp)}) ÷ ${fmt(top)}` +
+        (e.rawConfidence === null ? "; on the raw scores it is undefined (the top score is negative)." :
+          `; on the raw scores, ${fmt(e.rawConfidence)}.`)),
+    );
+    showProbabilities(e);
+    showOthers(e);
+    for (const id of ["download-png", "download-csv", "download-json"]) $(id).disabled = false;
+    drawExplanation();
+    if (!state.penDown && visible("removal")) removal.show(shown);
+    announce(shown);
+    if (host.dataset.ready !== "true") {
+      host.dataset.ready = "true";
+      firstShown();
+      status(visible("gallery") ? "Ready. Draw a digit, or pick one below." : "Ready. Draw a digit.");
+    }
+  }
+
+  function small(text) {
+    const s = document.createElement("small");
+    s.textContent = text;
+    return s;
+  }
+
+  /** The ten probability bars: built once, then updated in place, so that a click is never lost to a redraw. */
+  function showProbabilities(e) {
+    const list = $("probabilities");
+    if (list.children.length !== e.probabilities.length) {
+      list.replaceChildren(...Array.from(e.probabilities, (_, digit) => {
+        const li = document.createElement("li");
+        const button = document.createElement("button");
+        button.type = "button";
+        button.dataset.digit = String(digit);
+        const part = (className) => Object.assign(document.createElement("span"), { className });
+        const track = part("track");
+        track.append(part("bar"));
+        const about = Object.assign(part("about"), { id: `probability-about-${digit}`, hidden: true });
+        button.setAttribute("aria-describedby", about.id);
+        button.append(Object.assign(part("label"), { textContent: String(digit) }), track, part("value"), part("score"), about);
+        button.addEventListener("click", () => controls.setTarget(digit === state.shown?.explanation.prediction ? "predicted" : digit));
+        li.append(button);
+        return li;
+      }));
+    }
+    Array.from(e.probabilities, (p, digit) => {
+      const button = list.children[digit].firstChild;
+      button.classList.toggle("predicted", digit === e.prediction);
+      button.classList.toggle("target", digit === e.target);
+      const percent = 100 * p;
+      const shownPercent = percent >= 99.95 ? "100%" : percent < 0.05 ? (percent > 0 ? "<0.1%" : "0%") : `${percent.toFixed(1)}%`;
+      // The accessible name is the visible text ("3 12.5% score 1.23"); the rest is its description.
+      button.querySelector(".about").textContent = `digit ${digit}: probability ${shownPercent}` +
+        `${digit === e.target ? ", explained now" : ""}. Choose it to explain this digit.`;
+      button.querySelector(".bar").style.width = `${Math.max(0, Math.min(100, percent))}%`;
+      button.querySelector(".value").textContent = shownPercent;
+      button.querySelector(".score").textContent = `score ${fmt(e.logits[digit], 2)}`;
+    });
+    $("back-to-predicted").hidden = controls.target === "predicted";
+  }
+
+  function showOthers(e) {
+    const box = $("others");
+    const list = document.createElement("ul");
+    for (const other of e.everyModel) {
+      const li = document.createElement("li");
+      li.dataset.model = other.model;
+      li.dataset.prediction = String(other.prediction);
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = `${other.model} says ${other.prediction}`;
+      button.title = `${Math.round(100 * other.probability)}% probability; show this network`;
+      if (other.model === e.model) button.setAttribute("aria-current", "true");
+      button.addEventListener("click", () => controls.setModel(other.model));
+      li.append(button);
+      list.append(li);
+    }
+    const heading = document.createElement("p");
+    heading.textContent = `All ${e.everyModel.length} networks on this input:`;
+    box.replaceChildren(heading, list);
+  }
+
+  /** Heatmap, colour bar, captions and the layer flow, from the explanation on screen. */
+  function drawExplanation() {
+    const shown = state.shown;
+    const cmap = $("cmap").value;
+    const map = colours();
+    host.style.setProperty("--for", map.text.for);
+    host.style.setProperty("--against", map.text.against);
+    $("word-for").textContent = `${map.positive}: for`;
+    $("word-against").textContent = `against: ${map.negative}`;
+    drawColourBar($("colourbar"), cmap);
+    if (!shown) return;
+    const e = shown.explanation;
+    const limit = maxAbs(e.relevance);
+    shown.limit = limit;
+    drawHeatmap($("heatmap"), { input: shown.input, relevance: e.relevance, cmap, opacity: Number($("opacity").value), limit });
+    $("bar-min").textContent = limit ? signed(-limit) : "0";
+    $("bar-max").textContent = limit ? signed(limit) : "0";
+    const caption = $("heat-caption");
+    caption.replaceChildren();
+    const strong = (t, className = "") => Object.assign(document.createElement("strong"), { textContent: t, className });
+    if (e.target === e.prediction) {
+      caption.append("Pixels in ", strong(map.positive, "for"), " speak for ", strong(String(e.target)), ", in ",
+        strong(map.negative, "against"), " against it.");
+    } else {
+      caption.append(`The network says ${e.prediction}, but why would it say `, strong(String(e.target)), "? ",
+        strong(cap(map.positive), "for"), `: for ${e.target}, `, strong(map.negative, "against"), ": against.");
+    }
+    const note = methodNote(controls.methodsOf[e.model].find((m) => m.name === e.method), controls.models.find((m) => m.name === e.model));
+    $("heat-note").textContent = note ?? "";
+    $("heat-note").hidden = !note;
+    const text = `Heatmap of ${e.method} on ${e.model} for digit ${e.target}: relevance from ${signed(-limit)} to ${signed(limit)}, ` +
+      `total ${fmt(e.relevanceSum)}. ${whereIs(e.relevance)}`;
+    $("heatmap").setAttribute("aria-label", text);
+    $("bar-text").textContent = `Colour scale from ${signed(-limit)} (${map.negative}, against) through 0 (white) to ${signed(limit)} (${map.positive}, for).`;
+    if (!state.penDown && visible("layers")) drawLayersSoon();
+  }
+
+  const cap = (s) => s[0].toUpperCase() + s.slice(1);
+
+  /** A sentence on where the evidence is, for the heatmap's text alternative. */
+  function whereIs(relevance) {
+    const region = (predicate) => {
+      const sums = new Float32Array(9);
+      relevance.forEach((v, i) => { if (predicate(v)) sums[Math.floor(Math.floor(i / 28) / 28 * 3) * 3 + Math.floor((i % 28) / 28 * 3)] += Math.abs(v); });
+      const best = sums.indexOf(Math.max(...sums));
+      if (sums[best] === 0) return null;
+      return `${["top", "middle", "bottom"][Math.floor(best / 3)]} ${["left", "centre", "right"][best % 3]}`.replace("middle centre", "centre");
+    };
+    const pos = region((v) => v > 0), neg = region((v) => v < 0);
+    return [pos && `Most evidence for it is in the ${pos}.`, neg && `Most evidence against it is in the ${neg}.`].filter(Boolean).join(" ");
+  }
+
+  function showEmpty() {
+    state.shown = null;
+    $("heat-note").hidden = true;
+    const prediction = $("prediction");
+    Object.assign(prediction.dataset, { prediction: "", input: "empty", target: "" });
+    prediction.querySelector(".digit").textContent = "–";
+    prediction.querySelector(".words").textContent = "draw a digit";
+    prediction.setAttribute("aria-label", "no digit yet");
+    $("confidence").textContent = "";
+    $("probabilities").replaceChildren();
+    removal.show(null);
+    $("others").replaceChildren();
+    drawHeatmap($("heatmap"), { input: null, relevance: null });
+    $("heatmap").setAttribute("aria-label", "relevance heatmap: nothing to show yet");
+    $("heat-caption").textContent = "Nothing to explain yet.";
+    $("bar-min").textContent = $("bar-max").textContent = "0";
+    $("flow").replaceChildren(Object.assign(document.createElement("p"), { className: "note", textContent: "Draw a digit to see its relevance flow through the layers." }));
+    $("books").querySelector("tbody").replaceChildren();
+    $("books").querySelector("caption").textContent = "";
+    for (const id of ["download-png", "download-csv", "download-json"]) $(id).disabled = true;
+  }
+
+  // ---------------------------------------------------------------- start
+
+  function buildGallery() {
+    const gallery = $("gallery");
+    const buttons = GALLERY.map((item, i) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.tabIndex = i === 0 ? 0 : -1;
+      button.dataset.index = String(item.index);
+      button.setAttribute("aria-pressed", "false");
+      const flag = item.misclassified ? ", which fools at least one network" : "";
+      button.setAttribute("aria-label", `test digit #${item.index}, labelled ${item.label}${flag}`);
+      button.title = `test digit #${item.index}: a ${item.label}${flag}`;
+      if (item.misclassified) button.classList.add("fools");
+      const canvas = document.createElement("canvas");
+      drawInput(canvas, toPixels(item.pixels));
+      button.append(canvas);
+      button.addEventListener("click", () => selectGallery(item, button, { byUser: true }));
+      return button;
+    });
+    gallery.replaceChildren(...buttons);
+    gallery.addEventListener("keydown", (event) => moveInGallery(event, buttons));
+    return buttons;
+  }
+
+  /** Arrow keys, Home and End move the focus through the gallery, a grid of one Tab stop. */
+  function moveInGallery(event, buttons) {
+    const from = buttons.indexOf(root.activeElement);
+    if (from < 0) return;
+    const columns = Math.max(1, buttons.filter((b) => b.offsetTop === buttons[0].offsetTop).length);
+    const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -columns, ArrowDown: columns, Home: -from, End: buttons.length - 1 - from };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    const to = Math.max(0, Math.min(buttons.length - 1, from + moves[event.key]));
+    buttons[from].tabIndex = -1;
+    buttons[to].tabIndex = 0;
+    buttons[to].focus();
+  }
+
+  function wire() {
+    $("cmap").replaceChildren(...Object.entries(COLORMAPS).map(([name, m]) => new Option(m.label, name)));
+    $("cmap").addEventListener("change", () => { drawExplanation(); compare.redraw(); });
+    $("opacity").addEventListener("input", () => drawExplanation());
+    $("opacity").setAttribute("aria-valuetext", "85%");
+    $("opacity").addEventListener("input", (e) => e.target.setAttribute("aria-valuetext", `${Math.round(100 * e.target.value)}%`));
+
+    controls.addEventListener("change", ({ detail }) => {
+      explainNow();
+      if (["target", "output", "zero-bias", "layers"].includes(detail.what)) compare.refresh();
+    });
+    $("back-to-predicted").addEventListener("click", () => controls.setTarget("predicted"));
+
+    pad.addEventListener("change", ({ detail }) => {
+      state.penDown = detail.phase === "start" || detail.phase === "move";
+      if (detail.phase === "start") {
+        unselectGallery();
+        status("");
+        client.pause(true, channel); // the comparison grid waits while the pen is down
+      }
+      if (detail.phase === "move" || detail.phase === "start") {
+        fromPadSoon();
+      } else {
+        fromPad();
+      }
+      if (detail.phase === "end") client.pause(false, channel);
+      if (detail.phase === "clear") status("Cleared. Draw a digit: it is cropped, scaled and centred like MNIST.");
+    });
+    $("undo").addEventListener("click", () => pad.undo());
+    $("clear").addEventListener("click", () => { unselectGallery(); pad.clear(); });
+    host.addEventListener("keydown", (event) => {
+      const typing = event.target.closest?.("input, select, textarea");
+      if (!typing && (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
+        if (pad.undo()) event.preventDefault();
+      }
+    });
+
+    const snapshot = () => state.shown && { ...state.shown, cmap: $("cmap").value, opacity: Number($("opacity").value) };
+    $("download-png").addEventListener("click", () => state.shown && downloadPng(snapshot()));
+    $("download-csv").addEventListener("click", () => state.shown && downloadCsv(snapshot()));
+    $("download-json").addEventListener("click", () => state.shown && downloadJson(snapshot()));
+  }
+
+  /** Tells the page what is on screen: `lrp-prediction` and `lrp-explanation`, bubbling out of a shadow root too. */
+  function announce({ explanation: e, input, inputId }) {
+    const prediction = { model: e.model, prediction: e.prediction, probabilities: e.probabilities, confidence: e.confidence, input: inputId };
+    const explanation = { ...prediction, method: e.method, target: e.target, relevance: e.relevance, relevanceSum: e.relevanceSum, pixels: input };
+    host.dispatchEvent(new CustomEvent("lrp-prediction", { bubbles: true, composed: true, detail: prediction }));
+    host.dispatchEvent(new CustomEvent("lrp-explanation", { bubbles: true, composed: true, detail: explanation }));
+  }
+
+  async function main() {
+    const buttons = buildGallery();
+    pad = new DrawingPad($("pad"));
+    const info = await client.ready;
+    controls = new Controls(info, root);
+    const problems = [...(start.problems ?? []), ...controls.apply(start)];
+    // An embedding page's mistake: said until the page is reloaded, next to any later error.
+    if (problems.length) state.settingsProblem = `The settings asked for do not fit: ${problems.join("; ")}. Using the defaults there.`;
+    compare = new CompareView($("compare"), {
+      client, controls, queue: `compare:${channel}`,
+      input: () => state.input,
+      cmap: () => $("cmap").value,
+      pick: (model, method) => {
+        controls.showDefaults(model, method); // the parameters of the cell, so that the big map is the cell's
+        status(`Showing ${method} on ${model} at its default parameters, as in the comparison grid.`);
+        $("heat-title").scrollIntoView({ behavior: "smooth", block: "start" });
+      },
+    });
+    removal = new RemovalView($("removal"), { client, queue: `removal:${channel}` });
+    new EvaluateView($("evaluate"), { controls, cmap: () => $("cmap").value });
+    wire();
+    $("loading").hidden = true;
+    if (pad.strokes.length > 0) {
+      fromPad(); // someone drew while the networks were loading
+    } else if (state.input) {
+      explainNow(); // a test digit picked while the networks were loading
+      compare.refresh();
+    } else {
+      const first = Math.max(0, GALLERY.findIndex((item) => item.label === start.digit));
+      status("Explaining a first test digit…");
+      selectGallery(GALLERY[first], buttons[first]);
+    }
+  }
+
+  main().catch((error) => {
+    const text = `Could not start: ${error.message ?? error}`;
+    status(text);
+    $("status").classList.add("error");
+    $("loading").textContent = text;
+    $("loading").classList.add("error");
+    console.error(error);
+  });
+  return { ready, explanation: () => state.shown?.explanation ?? null };
+}
