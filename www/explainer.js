@@ -233,6 +233,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
   /** The ten probability bars: built once, then updated in place, so that a click is never lost to a redraw. */
   function showProbabilities(e) {
     const list = $("probabilities");
+    list.hidden = false;
     if (list.children.length !== e.probabilities.length) {
       list.replaceChildren(...Array.from(e.probabilities, (_, digit) => {
         const li = document.createElement("li");
@@ -293,11 +294,15 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     const shown = state.shown;
     const cmap = $("cmap").value;
     const map = colours();
-    host.style.setProperty("--for", map.text.for);
-    host.style.setProperty("--against", map.text.against);
-    $("word-for").textContent = `${map.positive}: for`;
-    $("word-against").textContent = `against: ${map.negative}`;
-    drawColourBar($("colourbar"), cmap);
+    // What depends only on the colour map, and the caption, are redrawn only when they change (not at every move of the pen).
+    if (state.drawnCmap !== cmap) {
+      state.drawnCmap = cmap;
+      host.style.setProperty("--for", map.text.for);
+      host.style.setProperty("--against", map.text.against);
+      $("word-for").textContent = `${map.positive}: for`;
+      $("word-against").textContent = `against: ${map.negative}`;
+      drawColourBar($("colourbar"), cmap);
+    }
     if (!shown) return;
     const e = shown.explanation;
     const limit = maxAbs(e.relevance);
@@ -306,20 +311,22 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     $("bar-min").textContent = limit ? signed(-limit) : "0";
     $("bar-max").textContent = limit ? signed(limit) : "0";
     const caption = $("heat-caption");
-    caption.replaceChildren();
-    const strong = (t, className = "") => Object.assign(document.createElement("strong"), { textContent: t, className });
-    if (e.target === e.prediction) {
-      caption.append("Pixels in ", strong(map.positive, "for"), " speak for ", strong(String(e.target)), ", in ",
-        strong(map.negative, "against"), " against it.");
-    } else {
-      caption.append(`The network says ${e.prediction}, but why would it say `, strong(String(e.target)), "? ",
-        strong(cap(map.positive), "for"), `: for ${e.target}, `, strong(map.negative, "against"), ": against.");
+    const captionKey = `${cmap} ${e.prediction} ${e.target}`;
+    if (caption.dataset.key !== captionKey) {
+      caption.dataset.key = captionKey;
+      const strong = (t, className = "") => Object.assign(document.createElement("strong"), { textContent: t, className });
+      caption.replaceChildren(...(e.target === e.prediction
+        ? ["Pixels in ", strong(map.positive, "for"), " speak for ", strong(String(e.target)), ", in ",
+          strong(map.negative, "against"), " against it."]
+        : [`The network says ${e.prediction}, but why would it say `, strong(String(e.target)), "? ",
+          strong(cap(map.positive), "for"), `: for ${e.target}, `, strong(map.negative, "against"), ": against."]));
     }
     const note = methodNote(controls.methodsOf[e.model].find((m) => m.name === e.method), controls.models.find((m) => m.name === e.model));
     $("heat-note").textContent = note ?? "";
     $("heat-note").hidden = !note;
+    // Where the evidence is (a text alternative) is worked out when the pen lifts.
     const text = `Heatmap of ${e.method} on ${e.model} for digit ${e.target}: relevance from ${signed(-limit)} to ${signed(limit)}, ` +
-      `total ${fmt(e.relevanceSum)}. ${whereIs(e.relevance)}`;
+      `total ${fmt(e.relevanceSum)}.${state.penDown ? "" : ` ${whereIs(e.relevance)}`}`;
     $("heatmap").setAttribute("aria-label", text);
     $("bar-text").textContent = `Colour scale from ${signed(-limit)} (${map.negative}, against) through 0 (white) to ${signed(limit)} (${map.positive}, for).`;
     if (!state.penDown && visible("layers")) drawLayersSoon();
@@ -349,12 +356,13 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     prediction.querySelector(".words").textContent = "draw a digit";
     prediction.setAttribute("aria-label", "no digit yet");
     $("confidence").textContent = "";
-    $("probabilities").replaceChildren();
+    $("probabilities").hidden = true; // kept, so that the next digit does not rebuild them
     removal.show(null);
     $("others").replaceChildren();
     drawHeatmap($("heatmap"), { input: null, relevance: null });
     $("heatmap").setAttribute("aria-label", "relevance heatmap: nothing to show yet");
     $("heat-caption").textContent = "Nothing to explain yet.";
+    delete $("heat-caption").dataset.key;
     $("bar-min").textContent = $("bar-max").textContent = "0";
     $("flow").replaceChildren(Object.assign(document.createElement("p"), { className: "note", textContent: "Draw a digit to see its relevance flow through the layers." }));
     $("books").querySelector("tbody").replaceChildren();
