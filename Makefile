@@ -7,8 +7,7 @@ FUZZ_SECONDS ?= 30
 
 ## Build the wasm package and serve the page at http://localhost:$(PORT)/www/
 demo: setup wasm
-	@echo "Serving http://localhost:$(PORT)/www/ (Ctrl-C to stop)"
-	python3 -m http.server $(PORT) --bind 127.0.0.1
+	node scripts/serve.mjs --port $(PORT)
 
 ## The one-file offline build: dist/lrp-explainer.html works from disk, with no network
 offline: setup wasm

@@ -1,39 +1,15 @@
-// Shared set-up for the browser tests: a static file server for the repository
-// (the same files `make demo` serves) and a headless Debian Chromium.
-import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
-import { extname, join, normalize, resolve } from "node:path";
+// Shared set-up for the browser tests: the static file server of `make demo`
+// (scripts/serve.mjs) on the repository, and a headless Debian Chromium.
+import { join, resolve } from "node:path";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { before, after } from "node:test";
 import { tmpdir } from "node:os";
 import { chromium } from "playwright-core";
+import { serve as serveFiles } from "../../scripts/serve.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
-const TYPES = {
-  ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
-  ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml",
-};
-
-/** Serves `root` (the repository) on a free loopback port; resolves to { url, close }. */
-export async function serve(root = ROOT) {
-  const server = createServer(async (request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname));
-    const file = join(root, path.endsWith("/") ? path + "index.html" : path);
-    if (!file.startsWith(root)) return response.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise((done) => server.listen(0, "127.0.0.1", done));
-  const close = () => new Promise((done) => {
-    server.close(done);
-    server.closeAllConnections(); // a browser's keep-alive connections would hold it open
-  });
-  return { url: `http://127.0.0.1:${server.address().port}`, close };
-}
+/** Serves `root` (the repository) on a free loopback port, as `make demo` does; resolves to { url, close }. */
+export const serve = (root = ROOT) => serveFiles({ root });
 
 export async function launch() {
   return chromium.launch({
