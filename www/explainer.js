@@ -219,6 +219,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     announce(shown);
     if (host.dataset.ready !== "true") {
       host.dataset.ready = "true";
+      (globalThis.requestIdleCallback ?? setTimeout)(() => pad.warmUp(), { timeout: 2000 });
       performance.mark("lrp:first-heatmap"); // benches/first-load.mjs
       firstShown();
       status(visible("gallery") ? "Ready. Draw a digit, or pick one below." : "Ready. Draw a digit.");

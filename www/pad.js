@@ -35,6 +35,20 @@ export class DrawingPad extends EventTarget {
     canvas.addEventListener("lostpointercapture", (e) => this.#up(e));
   }
 
+  /**
+   * Runs the preprocessing once on a made-up stroke, when the page is idle: its first
+   * run is slow (the engine has not compiled it yet: about 55 ms with the CPU throttled
+   * 4×), and it should not be the first stroke that pays for it.
+   */
+  warmUp() {
+    const ink = new Float32Array(INK_SIDE * INK_SIDE);
+    for (let y = 100; y < 180; y++) ink.fill(1, y * INK_SIDE + 130, y * INK_SIDE + 150);
+    for (let i = 0; i < 3; i++) {
+      mnistFromInk(ink, INK_SIDE, INK_SIDE);
+      overlay(new Float32Array(784), downsample(ink, INK_SIDE));
+    }
+  }
+
   get empty() {
     return this.strokes.length === 0 && !this.base;
   }

@@ -135,3 +135,21 @@ test("a widget with bad attributes says what is wrong and works with the default
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test("on a phone, the compact widget keeps its pad and its heatmap side by side, both in view", async () => {
+  const { page, log, context } = await openCourse();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await settledWidget(page, "quick");
+  await page.evaluate(() => document.getElementById("quick").scrollIntoView({ block: "start" }));
+  const boxes = await page.evaluate(() => ["pad", "heatmap"].map((id) => {
+    const r = document.getElementById("quick").shadowRoot.getElementById(id).getBoundingClientRect();
+    return { id, top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width };
+  }));
+  for (const b of boxes) {
+    assert.ok(b.top >= 0 && b.bottom <= 844 && b.left >= 0 && b.right <= 390 && b.width > 100, `${b.id} in view: ${JSON.stringify(b)}`);
+  }
+  assert.ok(boxes[0].right <= boxes[1].left, "side by side: the pad on the left");
+  await page.screenshot({ path: join(ARTIFACTS, "course-phone.png") });
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
