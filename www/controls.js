@@ -256,10 +256,8 @@ export class Controls extends EventTarget {
     if (!rules) return;
     const layers = this.modelInfo.layers;
     const items = rules.flatMap((rule, i) => (rule ? [`${layerTitle(layers[i])}: ${rule.name}`] : []));
-    const names = new Set(rules.filter(Boolean).map((r) => r.name));
-    const same = names.size === 1 && this.methods.find((m) => m.kind === "rule" && names.has(m.name));
-    box.textContent = `On ${this.model}: ${items.join(" · ")}.` +
-      (same ? ` Every layer gets ${same.name}, so this is the same as the rule ${same.name}.` : "");
+    const note = methodNote(method, this.modelInfo); // the same line as under the heatmap
+    box.textContent = `On ${this.model}: ${items.join(" · ")}.${note ? ` ${note}` : ""}`;
     if (!method.params.every((p) => this.#shownParams().includes(p))) {
       box.textContent += " Only the parameters of these rules are shown.";
     }
