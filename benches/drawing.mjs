@@ -2,7 +2,7 @@
 // CPU throttled 4× (Chromium DevTools' throttling: a school laptop). A benchmark,
 // not a test: it prints figures, for each of a few rounds.
 //
-//   node benches/drawing.mjs [--rounds N] [--rate R]
+//   node benches/drawing.mjs [--rounds N] [--rate R] [--width W --height H]
 import { serve, launch, openDemo, settled } from "../tests/browser/harness.mjs";
 
 const arg = (name, fallback) => {
@@ -11,15 +11,16 @@ const arg = (name, fallback) => {
 };
 const rounds = arg("--rounds", 3);
 const rate = arg("--rate", 4);
+const size = { width: arg("--width", 1400), height: arg("--height", 900) };
 // A "7" with a bar: two strokes, 12 pointer moves per segment.
 const STROKES = [[[0.3, 0.2], [0.7, 0.2], [0.5, 0.5], [0.4, 0.85]], [[0.35, 0.5], [0.65, 0.5]]];
 
 const server = await serve();
 const browser = await launch();
 try {
-  console.log(`long tasks (> 50 ms) on the main thread while drawing, CPU throttled ${rate}×`);
+  console.log(`long tasks (> 50 ms) on the main thread while drawing, CPU throttled ${rate}×, window ${size.width}×${size.height}`);
   for (let round = 1; round <= rounds; round++) {
-    const { page, context } = await openDemo(browser, server, { width: 1400, height: 900 });
+    const { page, context } = await openDemo(browser, server, size);
     await page.click("#clear");
     await settled(page, { input: "empty" });
     await page.evaluate(() => {

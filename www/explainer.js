@@ -19,7 +19,7 @@ import { RemovalView } from "./removal-view.js";
 import { EvaluateView } from "./evaluate-view.js";
 import { renderLayers } from "./layers-view.js";
 import { COLORMAPS, fmt, maxAbs, signed } from "./colormap.js";
-import { drawColourBar, drawHeatmap, drawInput } from "./render.js";
+import { drawColourBar, drawHeatmap, drawInput, strip } from "./render.js";
 import { downloadCsv, downloadJson, downloadPng } from "./download.js";
 
 /**
@@ -41,6 +41,14 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     displayed: 0,
     settingsProblem: null, // what of `start` could not be used
     penDown: false, // while drawing, only what follows the pen is redrawn (slow machines)
+  };
+
+  /**
+   * Sets an element's text only when it changes: while the pen moves, every new text
+   * node is laid out again, and the frame that shows an explanation has little time.
+   */
+  const setText = (element, text) => {
+    if (element.textContent !== text) element.textContent = text;
   };
 
   /** A gallery digit's grey levels (0–255) -> Float32Array of 784 values in [0, 1]. */
@@ -181,7 +189,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
   }
 
   function status(text) {
-    $("status").textContent = text;
+    setText($("status"), text);
   }
 
   function showError(error) {
@@ -201,16 +209,16 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     Object.assign(prediction.dataset, {
       prediction: String(e.prediction), model: e.model, method: e.method, target: String(e.target), input: shown.inputId,
     });
-    prediction.querySelector(".digit").textContent = String(e.prediction);
-    prediction.querySelector(".words").textContent = `${e.model} says`;
+    setText(prediction.querySelector(".digit"), String(e.prediction));
+    setText(prediction.querySelector(".words"), `${e.model} says`);
     prediction.setAttribute("aria-label", `${e.model} says ${e.prediction}`);
     const [top, runnerUp] = [...e.probabilities].sort((a, b) => b - a);
-    $("confidence").replaceChildren(
-      `Confidence ${Math.round(100 * e.confidence)}%: `,
-      small(`(top probability − runner-up) ÷ top = (${fmt(top)} − ${fmt(runnerUp)}) ÷ ${fmt(top)}` +
-        (e.rawConfidence === null ? "; on the raw scores it is undefined (the top score is negative)." :
-          `; on the raw scores, ${fmt(e.rawConfidence)}.`)),
-    );
+    const confidence = $("confidence");
+    if (confidence.children.length !== 2) confidence.replaceChildren(document.createElement("span"), document.createElement("small"));
+    setText(confidence.firstChild, `Confidence ${Math.round(100 * e.confidence)}%: `);
+    setText(confidence.lastChild, `(top probability − runner-up) ÷ top = (${fmt(top)} − ${fmt(runnerUp)}) ÷ ${fmt(top)}` +
+      (e.rawConfidence === null ? "; on the raw scores it is undefined (the top score is negative)." :
+        `; on the raw scores, ${fmt(e.rawConfidence)}.`));
     showProbabilities(e);
     showOthers(e);
     for (const id of ["download-png", "download-csv", "download-json"]) $(id).disabled = false;
@@ -224,12 +232,6 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       firstShown();
       status(visible("gallery") ? "Ready. Draw a digit, or pick one below." : "Ready. Draw a digit.");
     }
-  }
-
-  function small(text) {
-    const s = document.createElement("small");
-    s.textContent = text;
-    return s;
   }
 
   /** The ten probability bars: built once, then updated in place, so that a click is never lost to a redraw. */
@@ -260,35 +262,44 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       const percent = 100 * p;
       const shownPercent = percent >= 99.95 ? "100%" : percent < 0.05 ? (percent > 0 ? "<0.1%" : "0%") : `${percent.toFixed(1)}%`;
       // The accessible name is the visible text ("3 12.5% score 1.23"); the rest is its description.
-      button.querySelector(".about").textContent = `digit ${digit}: probability ${shownPercent}` +
-        `${digit === e.target ? ", explained now" : ""}. Choose it to explain this digit.`;
+      setText(button.querySelector(".about"), `digit ${digit}: probability ${shownPercent}` +
+        `${digit === e.target ? ", explained now" : ""}. Choose it to explain this digit.`);
       button.querySelector(".bar").style.width = `${Math.max(0, Math.min(100, percent))}%`;
-      button.querySelector(".value").textContent = shownPercent;
-      button.querySelector(".score").textContent = `score ${fmt(e.logits[digit], 2)}`;
+      setText(button.querySelector(".value"), shownPercent);
+      setText(button.querySelector(".score"), `score ${fmt(e.logits[digit], 2)}`);
     });
     $("back-to-predicted").hidden = controls.target === "predicted";
   }
 
+  /** "mlp-narrow says 3 · …": every network on this input; built once per model list, then updated in place. */
   function showOthers(e) {
     const box = $("others");
-    const list = document.createElement("ul");
-    for (const other of e.everyModel) {
-      const li = document.createElement("li");
-      li.dataset.model = other.model;
+    if (box.dataset.models !== e.everyModel.map((o) => o.model).join(" ")) {
+      box.dataset.models = e.everyModel.map((o) => o.model).join(" ");
+      const heading = document.createElement("p");
+      heading.textContent = `All ${e.everyModel.length} networks on this input:`;
+      const list = document.createElement("ul");
+      list.append(...e.everyModel.map((other) => {
+        const li = document.createElement("li");
+        li.dataset.model = other.model;
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "link";
+        button.addEventListener("click", () => controls.setModel(other.model));
+        li.append(button);
+        return li;
+      }));
+      box.replaceChildren(heading, list);
+    }
+    e.everyModel.forEach((other, i) => {
+      const li = box.lastChild.children[i];
+      const button = li.firstChild;
       li.dataset.prediction = String(other.prediction);
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "link";
-      button.textContent = `${other.model} says ${other.prediction}`;
+      setText(button, `${other.model} says ${other.prediction}`);
       button.title = `${Math.round(100 * other.probability)}% probability; show this network`;
       if (other.model === e.model) button.setAttribute("aria-current", "true");
-      button.addEventListener("click", () => controls.setModel(other.model));
-      li.append(button);
-      list.append(li);
-    }
-    const heading = document.createElement("p");
-    heading.textContent = `All ${e.everyModel.length} networks on this input:`;
-    box.replaceChildren(heading, list);
+      else button.removeAttribute("aria-current");
+    });
   }
 
   /** Heatmap, colour bar, captions and the layer flow, from the explanation on screen. */
@@ -310,8 +321,8 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     const limit = maxAbs(e.relevance);
     shown.limit = limit;
     drawHeatmap($("heatmap"), { input: shown.input, relevance: e.relevance, cmap, opacity: Number($("opacity").value), limit });
-    $("bar-min").textContent = limit ? signed(-limit) : "0";
-    $("bar-max").textContent = limit ? signed(limit) : "0";
+    setText($("bar-min"), limit ? signed(-limit) : "0");
+    setText($("bar-max"), limit ? signed(limit) : "0");
     const caption = $("heat-caption");
     const captionKey = `${cmap} ${e.prediction} ${e.target}`;
     if (caption.dataset.key !== captionKey) {
@@ -324,13 +335,13 @@ export function startExplainer(root, host, { client, channel = "main", start = {
           strong(cap(map.positive), "for"), `: for ${e.target}, `, strong(map.negative, "against"), ": against."]));
     }
     const note = methodNote(controls.methodsOf[e.model].find((m) => m.name === e.method), controls.models.find((m) => m.name === e.model));
-    $("heat-note").textContent = note ?? "";
+    setText($("heat-note"), note ?? "");
     $("heat-note").hidden = !note;
     // Where the evidence is (a text alternative) is worked out when the pen lifts.
     const text = `Heatmap of ${e.method} on ${e.model} for digit ${e.target}: relevance from ${signed(-limit)} to ${signed(limit)}, ` +
       `total ${fmt(e.relevanceSum)}.${state.penDown ? "" : ` ${whereIs(e.relevance)}`}`;
     $("heatmap").setAttribute("aria-label", text);
-    $("bar-text").textContent = `Colour scale from ${signed(-limit)} (${map.negative}, against) through 0 (white) to ${signed(limit)} (${map.positive}, for).`;
+    setText($("bar-text"), `Colour scale from ${signed(-limit)} (${map.negative}, against) through 0 (white) to ${signed(limit)} (${map.positive}, for).`);
     if (!state.penDown && visible("layers")) drawLayersSoon();
   }
 
@@ -361,6 +372,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     $("probabilities").hidden = true; // kept, so that the next digit does not rebuild them
     removal.show(null);
     $("others").replaceChildren();
+    delete $("others").dataset.models;
     drawHeatmap($("heatmap"), { input: null, relevance: null });
     $("heatmap").setAttribute("aria-label", "relevance heatmap: nothing to show yet");
     $("heat-caption").textContent = "Nothing to explain yet.";
@@ -376,6 +388,8 @@ export function startExplainer(root, host, { client, channel = "main", start = {
 
   function buildGallery() {
     const gallery = $("gallery");
+    gallery.style.setProperty("--strip", `url(${strip(GALLERY.map((item) => toPixels(item.pixels)))})`);
+    gallery.style.setProperty("--count", String(GALLERY.length));
     const buttons = GALLERY.map((item, i) => {
       const button = document.createElement("button");
       button.type = "button";
@@ -386,9 +400,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       button.setAttribute("aria-label", `test digit #${item.index}, labelled ${item.label}${flag}`);
       button.title = `test digit #${item.index}: a ${item.label}${flag}`;
       if (item.misclassified) button.classList.add("fools");
-      const canvas = document.createElement("canvas");
-      drawInput(canvas, toPixels(item.pixels));
-      button.append(canvas);
+      button.style.setProperty("--at", String(i));
       button.addEventListener("click", () => selectGallery(item, button, { byUser: true }));
       return button;
     });

@@ -78,14 +78,12 @@ export function renderLayers(container, books, explanation, cmap, spec) {
   const total = nodes[nodes.length - 1].sum;
   const strip = document.createElement("ol");
   strip.className = "flow";
-  const later = []; // bar charts are drawn once in the page
   const titles = nodeTitles(nodes, edges);
   nodes.forEach((node, i) => {
     if (i > 0) strip.append(edgeItem(edges[i - 1], spec));
-    strip.append(nodeItem(node, titles[i], total, explanation, cmap, later));
+    strip.append(nodeItem(node, titles[i], total, explanation, cmap));
   });
   container.replaceChildren(strip);
-  later.forEach((draw) => draw());
   renderBooks(books, explanation, edges, total, spec);
 }
 
@@ -96,7 +94,9 @@ function note(text) {
   return p;
 }
 
-function nodeItem(node, name, total, explanation, cmap, later) {
+// The canvases are drawn before they join the page: text on a canvas in the page
+// (its font) would force a layout of the whole page.
+function nodeItem(node, name, total, explanation, cmap) {
   const item = document.createElement("li");
   item.className = "node";
   item.dataset.shape = node.shape.join("x");
@@ -116,11 +116,11 @@ function nodeItem(node, name, total, explanation, cmap, later) {
     what = c > 1 ? `${plural(c, "feature map")} of ${h}×${w}, summed` : `${h}×${w} pixels`;
   } else {
     canvas.className = node.output ? "bars output" : "bars";
-    later.push(() => drawBars(canvas, node.relevance, cmap, {
+    drawBars(canvas, node.relevance, cmap, {
       limit, ...BARS,
       labels: node.output ? Array.from(node.relevance, (_, k) => String(k)) : null,
       highlight: node.output ? explanation.target : -1,
-    }));
+    });
     what = node.output ? `relevance put on the 10 outputs: ${explanation.target} gets it all` : `${plural(node.shape[0], "neuron")}, one bar each`;
     if (node.output && explanation.outputRelevance.filter((v) => v !== 0).length !== 1) what = "relevance put on the 10 outputs";
   }

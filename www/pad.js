@@ -18,6 +18,7 @@ export class DrawingPad extends EventTarget {
   strokes = [];
   base = null; // Float32Array(784) of a gallery digit being edited, or null
   #active = null; // pointer id of the stroke in progress
+  #drawn = 0; // how many points of the stroke in progress are on the canvases
 
   constructor(canvas) {
     super();
@@ -98,7 +99,8 @@ export class DrawingPad extends EventTarget {
     this.#active = event.pointerId;
     const p = this.#point(event);
     this.strokes.push([p]);
-    this.#segment(p, p);
+    this.#drawn = 1;
+    this.#path([p]);
     this.#emit("start");
   }
 
@@ -107,11 +109,12 @@ export class DrawingPad extends EventTarget {
     event.preventDefault();
     const stroke = this.strokes[this.strokes.length - 1];
     const events = event.getCoalescedEvents?.() ?? [];
-    for (const e of events.length ? events : [event]) {
-      const p = this.#point(e);
-      this.#segment(stroke[stroke.length - 1], p);
-      stroke.push(p);
-    }
+    for (const e of events.length ? events : [event]) stroke.push(this.#point(e));
+    // The points of one event (several when the browser coalesced them) are drawn as one
+    // path: the soft edge (a shadow blur) is the costly part, paid once per event. It is
+    // drawn here, not in the next animation frame, which has the page to lay out and paint.
+    this.#path(stroke.slice(this.#drawn - 1));
+    this.#drawn = stroke.length;
     this.#emit("move");
   }
 
@@ -129,19 +132,25 @@ export class DrawingPad extends EventTarget {
     context.shadowBlur = SOFT * side;
   }
 
-  /** Draws one segment on the pad and on the ink canvas. */
-  #segment(a, b) {
+  /** Draws a piece of a stroke (a list of points; one point is a dot) on the pad and on the ink canvas. */
+  #path(points) {
     for (const [canvas, side] of [[this.canvas, this.canvas.width], [this.ink, INK_SIDE]]) {
       const context = canvas.getContext("2d");
       this.#style(context, side);
-      context.beginPath();
-      context.moveTo(a[0] * side, a[1] * side);
-      context.lineTo(b[0] * side + (a === b ? 0.01 : 0), b[1] * side);
-      context.stroke();
+      this.#trace(context, points, side);
     }
   }
 
+  #trace(context, points, side) {
+    context.beginPath();
+    context.moveTo(points[0][0] * side, points[0][1] * side);
+    for (const [x, y] of points) context.lineTo(x * side, y * side);
+    if (points.length === 1) context.lineTo(points[0][0] * side + 0.01, points[0][1] * side);
+    context.stroke();
+  }
+
   #redraw() {
+    this.#drawn = this.strokes.at(-1)?.length ?? 0;
     for (const [canvas, side, withBase] of [[this.canvas, this.canvas.width, true], [this.ink, INK_SIDE, false]]) {
       const context = canvas.getContext("2d");
       context.shadowBlur = 0;
@@ -156,13 +165,7 @@ export class DrawingPad extends EventTarget {
         context.drawImage(small, 0, 0, side, side);
       }
       this.#style(context, side);
-      for (const stroke of this.strokes) {
-        context.beginPath();
-        context.moveTo(stroke[0][0] * side, stroke[0][1] * side);
-        for (const [x, y] of stroke) context.lineTo(x * side, y * side);
-        if (stroke.length === 1) context.lineTo(stroke[0][0] * side + 0.01, stroke[0][1] * side);
-        context.stroke();
-      }
+      for (const stroke of this.strokes) this.#trace(context, stroke, side);
     }
   }
 

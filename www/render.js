@@ -45,6 +45,20 @@ export function drawInput(canvas, pixels) {
 }
 
 /**
+ * The 28×28 inputs side by side in one image (a data URL), for the gallery: a hundred
+ * small canvases would each be a compositor layer, and every frame drawn while the
+ * pen moves would pay for all of them.
+ */
+export function strip(inputs) {
+  const canvas = document.createElement("canvas");
+  canvas.width = SIDE * inputs.length;
+  canvas.height = SIDE;
+  const context = canvas.getContext("2d");
+  inputs.forEach((pixels, i) => context.putImageData(greyData(pixels), i * SIDE, 0));
+  return canvas.toDataURL("image/png");
+}
+
+/**
  * The heatmap over the input: the digit as grey ink on white paper, and on top of
  * it the relevance in the colour map (white = 0) with the given opacity. Each of
  * the 28×28 pixels becomes a square block, so what is shown is what was computed.
