@@ -17,11 +17,13 @@ use rayon::prelude::*;
 
 const BATCH: usize = 1024;
 
-fn methods(model: &Model) -> [(&'static str, Method); 3] {
+fn methods(model: &Model) -> [(&'static str, Method); 4] {
     [
         ("epsilon", Method::parse("epsilon", &Params::default(), model).unwrap()),
         ("epsilon-gamma-box", Method::parse("epsilon-gamma-box", &Params::default(), model).unwrap()),
         ("alpha2-beta1", Method::parse("alpha-beta", &Params::default().with("alpha", 2.0).unwrap(), model).unwrap()),
+        // 20 steps from the zero baseline: the default here and in Zennit.
+        ("integrated-gradients", Method::parse("integrated-gradients", &Params::default(), model).unwrap()),
     ]
 }
 

@@ -4,6 +4,7 @@
 // A benchmark, not a test: it prints figures.
 //
 //   node benches/first-load.mjs [--loads N]
+import { gzipSync } from "node:zlib";
 import { launch, openPage, serve } from "../tests/browser/harness.mjs";
 
 const i = process.argv.indexOf("--loads");
@@ -13,34 +14,55 @@ const server = await serve();
 const browser = await launch();
 try {
   const times = [];
+  const steps = {}; // mark -> its time in each load
   let files = null;
   for (let load = 0; load < loads; load++) {
     const { page, context } = await openPage(browser);
     const seen = []; // { url, raw, wire } of every response, the worker's included
     page.on("response", (response) => seen.push((async () => {
       const sizes = await response.request().sizes();
-      return { url: response.url(), raw: (await response.body().catch(() => Buffer.alloc(0))).length, wire: sizes.responseBodySize };
+      const body = await response.body().catch(() => Buffer.alloc(0));
+      return { url: response.url(), raw: body.length, body, wire: sizes.responseBodySize };
     })()));
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${server.url}/www/`);
     await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
     // The heatmap is drawn in the same task that sets data-ready; this is when that task began.
-    times.push(await page.evaluate(() => performance.getEntriesByType("mark").find((m) => m.name === "lrp:first-heatmap")?.startTime
-      ?? performance.now()));
+    const marks = await page.evaluate(() => performance.getEntriesByType("mark").map((m) => [m.name, m.startTime]));
+    for (const [name, at] of marks) if (name.startsWith("lrp:")) (steps[name] ??= []).push(at);
+    times.push(marks.find(([name]) => name === "lrp:first-heatmap")?.[1] ?? await page.evaluate(() => performance.now()));
     if (load === 0) files = (await Promise.all(seen)).filter((f) => f.url.startsWith(server.url));
     await context.close();
   }
   const short = (url) => url.slice(server.url.length);
-  console.log("file                                   raw bytes   transferred");
-  let raw = 0, wire = 0;
-  for (const f of files.sort((a, b) => b.wire - a.wire)) {
+  // Transferred: as served (brotli); gzip: the same bytes at gzip -9, for servers without brotli.
+  console.log("file                                   raw bytes   transferred   gzip -9");
+  let raw = 0, wire = 0, gzip = 0;
+  const unique = [...new Map(files.map((f) => [f.url, f])).values()]; // the worker's imports are seen twice
+  for (const f of unique.sort((a, b) => b.raw - a.raw)) {
+    const gz = f.body.length < 1024 ? f.body.length : gzipSync(f.body, { level: 9 }).length;
     raw += f.raw;
-    wire += f.wire;
-    // Chromium reports no transfer size for a worker's own script.
+    gzip += gz;
+    // Chromium reports no transfer size for a worker's own script and its imports: counted as gzip.
+    wire += f.wire || gz;
     const shown = f.wire === 0 && f.raw > 0 ? "(unknown)" : String(f.wire);
-    console.log(`${short(f.url).padEnd(36)} ${String(f.raw).padStart(11)} ${shown.padStart(13)}`);
+    console.log(`${short(f.url).padEnd(36)} ${String(f.raw).padStart(11)} ${shown.padStart(13)} ${String(gz).padStart(9)}`);
   }
-  console.log(`all ${files.length} files`.padEnd(36) + ` ${String(raw).padStart(11)} ${String(wire).padStart(13)}`);
+  console.log(`all ${unique.length} files`.padEnd(36) + ` ${String(raw).padStart(11)} ${String(wire).padStart(13)} ${String(gzip).padStart(9)}`);
+  const median = (list) => [...list].sort((a, b) => a - b)[list.length >> 1];
+  // The page's and the worker's marks (www/app.js, worker.js, lrp-client.js, explainer.js), in the order they happen.
+  console.log("step (median over the loads)                 ms after navigation start");
+  const WHAT = {
+    "lrp:modules": "the page's modules have loaded",
+    "lrp:worker-script": "the worker's script runs",
+    "lrp:worker-module": "the wasm module is compiled and instantiated",
+    "lrp:worker-warm": "the worker has prepared the first explanation",
+    "lrp:ready": "the page has the module's catalogue",
+    "lrp:first-heatmap": "the first heatmap is drawn",
+  };
+  for (const [name, list] of Object.entries(steps).sort(([, a], [, b]) => median(a) - median(b))) {
+    console.log(`${(WHAT[name] ?? name).padEnd(46)} ${median(list).toFixed(0).padStart(6)}`);
+  }
   const sorted = [...times].sort((a, b) => a - b);
   console.log(`navigation start → first heatmap: median ${sorted[sorted.length >> 1].toFixed(0)} ms ` +
     `(${loads} cold loads: ${sorted.map((t) => t.toFixed(0)).join(", ")} ms)`);

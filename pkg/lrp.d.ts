@@ -303,13 +303,17 @@ export type ReportSplit = "all" | "correct" | "incorrect";
 
 /**
  * The model card: what the model is and how well it does, as measured by the
- * export script on the official test split with the shipped (float16) weights.
+ * export script on the official test split with the shipped weights.
  */
 export interface Card {
     parameters: number;
     test_correct: number;
     test_total: number;
     test_accuracy: number;
+    /**
+     * How the weights are stored (int8 with scales, float16, ...), when the card says.
+     */
+    storage?: string;
     /**
      * How it was trained (optimiser, epochs, ...), as the training script recorded it.
      */
@@ -594,6 +598,11 @@ export interface ModelSpec {
 export interface TensorRef {
     name: string;
     shape: number[];
+    /**
+     * For an int8 tensor: the name of its float scales, one per output (the first
+     * axis). Element `[o, ...]` stands for `q[o, ...] · scale[o]`, computed in float32.
+     */
+    scale?: string;
 }
 
 export interface Tensors {

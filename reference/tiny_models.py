@@ -96,7 +96,7 @@ def main():
         model = build(name)
         parameters = sum(p.numel() for p in model.parameters())
         card = {"parameters": parameters, "test_correct": 0, "test_total": 0, "test_accuracy": 0.0}
-        loaded, description = weights_io.save(name, model, card, OUT, dtype=torch.float32)
+        loaded, description = weights_io.save(name, model, card, OUT, dtype=torch.float32, int8=False)
 
         rows, logits = describe(model, x)
         print(f"{name}: {parameters} parameters")

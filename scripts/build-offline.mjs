@@ -58,6 +58,7 @@ const replace = (pattern, by) => {
   html = html.replace(pattern, by);
 };
 replace(/<link rel="stylesheet" href="([\w-]+\.css)">/g, (_, file) => `<style>\n${read(`www/${file}`)}</style>`);
+replace(/ *<!-- served:early[^]*?<!-- :served -->\n/, () => "");
 replace(/ *<!-- served:[^]*?<!-- :served -->/, () => `  <script type="module">\n${prelude}\n${page}</script>`);
 if (/<script[^>]+src=|<link[^>]+href="(?!data:)/.test(html)) throw new Error("the one file still refers to another file");
 

@@ -37,5 +37,6 @@ fn embedded_models_fit_the_size_budget() {
         .map(|n| std::fs::metadata(format!("{}/weights/{n}.safetensors", env!("CARGO_MANIFEST_DIR"))).unwrap().len())
         .sum();
     println!("embedded weights: {bytes} bytes");
-    assert!(bytes <= 1_000_000, "{bytes} bytes of weights exceed 1.0 MB");
+    // 487,064 bytes as int8 with scales (961,372 as float16): the page must stay under 1 MB compressed.
+    assert!(bytes <= 600_000, "{bytes} bytes of weights exceed 600 kB");
 }

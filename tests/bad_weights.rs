@@ -31,6 +31,9 @@ fn f32_bytes(values: &[f32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
+/// A tensor of the weights file: name, dtype, shape, bytes.
+type Tensor = (&'static str, Dtype, Vec<usize>, Vec<u8>);
+
 fn weights(tensors: &[(&str, Dtype, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
     let views = tensors
         .iter()
@@ -194,4 +197,64 @@ fn half_precision_weights_load_exactly() {
     let model = load(&description(), &tensors).unwrap();
     let logits = model.forward(model.batch(&[0.0; 4]).unwrap()).unwrap().logits().clone();
     assert_eq!(logits[[0, 1]], 0.333_251_95); // hidden unit 3 is off for a blank input
+}
+
+/// The tiny model with its second layer's weight as int8 `q` and `scales` (described as `3.weight_scale`).
+fn int8_model(q: &[i8], scales: (Dtype, Vec<usize>, Vec<u8>)) -> (Value, Vec<Tensor>) {
+    let mut description = description();
+    description["layers"][3]["tensors"]["weight"]["scale"] = json!("3.weight_scale");
+    let mut tensors = valid_tensors();
+    tensors[2] = ("3.weight", Dtype::I8, vec![2, 3], q.iter().map(|&v| v as u8).collect());
+    tensors.push(("3.weight_scale", scales.0, scales.1, scales.2));
+    (description, tensors)
+}
+
+#[test]
+fn int8_weights_with_a_scale_per_output_load_as_q_times_scale() {
+    // Row 0: (2, 2, 0) · 0.5 = (1, 1, 0); row 1: (0, 0, −127) · (1/127) = (0, 0, −1), in float32.
+    let scale = 1.0f32 / 127.0;
+    let (description, tensors) = int8_model(&[2, 2, 0, 0, 0, -127], (Dtype::F32, vec![2], f32_bytes(&[0.5, scale])));
+    let model = load(&description, &tensors).unwrap();
+    let logits = model.forward(model.batch(&[1.0, 0.5, 1.0, 0.25]).unwrap()).unwrap().logits().clone();
+    // hidden = (1, 1, 0.75): out = (1 + 1, −127 · scale · 0.75 + 0.25)
+    assert_eq!(logits[[0, 0]], 2.0);
+    assert_eq!(logits[[0, 1]], (-127.0f32 * scale) * 0.75 + 0.25);
+    // Scales may be float16 too.
+    let halves = [0.5f32, 0.25].iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect();
+    let (description, tensors) = int8_model(&[2, 2, 0, 0, 0, -4], (Dtype::F16, vec![2], halves));
+    let model = load(&description, &tensors).unwrap();
+    let logits = model.forward(model.batch(&[1.0, 0.5, 1.0, 0.25]).unwrap()).unwrap().logits().clone();
+    assert_eq!(logits.iter().copied().collect::<Vec<_>>(), vec![2.0, -0.75 + 0.25]);
+}
+
+#[test]
+fn int8_weights_without_good_scales_are_refused() {
+    let q = [2, 2, 0, 0, 0, -127];
+    let good = || (Dtype::F32, vec![2], f32_bytes(&[0.5, 0.25]));
+    // No scale named in the description.
+    let (mut description, tensors) = int8_model(&q, good());
+    description["layers"][3]["tensors"]["weight"].as_object_mut().unwrap().remove("scale");
+    let message = error(&description, &tensors);
+    assert!(message.contains("`3.weight` is int8") && message.contains("no scales"), "{message}");
+    // A scale named but missing from the file.
+    let (description, mut tensors) = int8_model(&q, good());
+    tensors.pop();
+    assert!(error(&description, &tensors).contains("`3.weight_scale` is missing"));
+    // One scale where two are needed; a zero, a negative, a non-finite scale; an integer scale.
+    for (scales, expected) in [
+        ((Dtype::F32, vec![1], f32_bytes(&[0.5])), "has shape [1]"),
+        ((Dtype::F32, vec![2], f32_bytes(&[0.5, 0.0])), "holds 0 at 1"),
+        ((Dtype::F32, vec![2], f32_bytes(&[-0.5, 0.5])), "holds -0.5 at 0"),
+        ((Dtype::F32, vec![2], f32_bytes(&[0.5, f32::INFINITY])), "non-finite"),
+        ((Dtype::I8, vec![2], vec![1, 1]), "dtype I8"),
+    ] {
+        let (description, tensors) = int8_model(&q, scales);
+        let message = error(&description, &tensors);
+        assert!(message.contains(expected) && message.contains("layer 3"), "{expected}: {message}");
+    }
+    // Scales on a float tensor.
+    let mut float_model = self::description();
+    float_model["layers"][1]["tensors"]["weight"]["scale"] = json!("3.bias");
+    let message = error(&float_model, &valid_tensors());
+    assert!(message.contains("go only with int8 tensors"), "{message}");
 }

@@ -5,7 +5,8 @@
 
 Deterministic on CPU for a given torch version (fixed seeds, fixed thread count).
 Writes weights/<name>.safetensors and weights/<name>.json, whose "card" records the
-test accuracy of the exported float16 weights on the official 10,000-image test split."""
+test accuracy of the exported weights (int8 with scales, biases float16: see
+weights_io.py) on the official 10,000-image test split."""
 import argparse
 import math
 import random
@@ -92,9 +93,9 @@ def train(name, train_x, train_y, test_x, test_y, out):
     exported, _ = weights_io.save(name, model, {"parameters": parameters}, out)
     correct = count_correct(exported, test_x, test_y)
     card = {"parameters": parameters, "test_correct": correct, "test_total": len(test_x),
-            "test_accuracy": correct / len(test_x), "training": card_training}
+            "test_accuracy": correct / len(test_x), "storage": weights_io.INT8_STORAGE, "training": card_training}
     weights_io.save(name, model, card, out)
-    print(f"{name}: exported float16 weights, test accuracy {correct / 100:.2f}% "
+    print(f"{name}: exported int8 weights, test accuracy {correct / 100:.2f}% "
           f"({parameters} parameters)", flush=True)
 
 

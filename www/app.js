@@ -6,6 +6,7 @@ import { startExplainer } from "./explainer.js";
 import { LrpClient } from "./lrp-client.js";
 import { WORKER, keepForOffline } from "./assets.js";
 
+performance.mark("lrp:modules"); // the page's modules are loaded (benches/first-load.mjs)
 renderPanels(document.getElementById("explainer"));
 const explainer = startExplainer(document, document.body, { client: new LrpClient(...WORKER) });
 explainer.ready.then(keepForOffline);

@@ -2,6 +2,7 @@
 // methods(model), with each parameter's default and range for that model, the
 // relations between parameters, and the rule each layer gets under each composite.
 // What is added here is presentation only: Greek letters and short labels.
+import { START } from "./defaults.js";
 
 const SYMBOLS = { epsilon: "ε", gamma: "γ", alpha: "α", beta: "β" };
 const KINDS = {
@@ -70,6 +71,9 @@ function sliderScale(p) {
   };
 }
 
+/** 109386 -> "109,386" (not toLocaleString: its first call loads the locale data, 20 ms before the first heatmap). */
+const thousands = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
 export class Controls extends EventTarget {
   values = {}; // parameter values by name, shared by the methods that take them
   layerRules = {}; // model name -> rule per layer with parameters (for `custom`)
@@ -89,7 +93,7 @@ export class Controls extends EventTarget {
 
     const modelSelect = this.$("model");
     modelSelect.replaceChildren(...models.map((m) => new Option(m.name, m.name)));
-    modelSelect.value = models.some((m) => m.name === "cnn") ? "cnn" : models[0].name;
+    modelSelect.value = models.some((m) => m.name === START.model) ? START.model : models[0].name;
 
     const methodSelect = this.$("method");
     methodSelect.replaceChildren(...Object.entries(KINDS).map(([kind, label]) => {
@@ -102,7 +106,7 @@ export class Controls extends EventTarget {
       }));
       return group;
     }).filter((g) => g.children.length > 0));
-    const preferred = this.methods.find((m) => m.name === "epsilon-gamma-box") ?? this.methods[0];
+    const preferred = this.methods.find((m) => m.name === START.method) ?? this.methods[0];
     methodSelect.value = preferred.name;
 
     const target = this.$("target");
@@ -219,7 +223,7 @@ export class Controls extends EventTarget {
     const accuracy = (100 * model.card.test_accuracy).toFixed(2);
     this.$("model-card").textContent =
       `${model.layers.filter((l) => l.tensors).map(layerTitle).join(" → ")}. ` +
-      `${model.card.parameters.toLocaleString("en")} weights; ${accuracy}% right on the 10,000 MNIST test digits.`;
+      `${thousands(model.card.parameters)} weights; ${accuracy}% right on the 10,000 MNIST test digits.`;
 
     const method = this.methodInfo;
     this.$("method-about").textContent = method.about;

@@ -72,7 +72,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     padHint();
     if (!controls) return; // still loading: main() explains the input once the networks are there
     explainNow();
-    compare.refresh();
+    compare?.refresh(); // not yet built when the first input is set
   }
 
   /** What the pad does now, in one sentence under it. */
@@ -370,7 +370,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     prediction.setAttribute("aria-label", "no digit yet");
     $("confidence").textContent = "";
     $("probabilities").hidden = true; // kept, so that the next digit does not rebuild them
-    removal.show(null);
+    removal?.show(null); // not yet built if the first input is empty
     $("others").replaceChildren();
     delete $("others").dataset.models;
     drawHeatmap($("heatmap"), { input: null, relevance: null });
@@ -388,7 +388,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
 
   function buildGallery() {
     const gallery = $("gallery");
-    gallery.style.setProperty("--strip", `url(${strip(GALLERY.map((item) => toPixels(item.pixels)))})`);
+    strip(GALLERY.map((item) => item.pixels)).then((url) => gallery.style.setProperty("--strip", `url(${url})`));
     gallery.style.setProperty("--count", String(GALLERY.length));
     const buttons = GALLERY.map((item, i) => {
       const button = document.createElement("button");
@@ -478,10 +478,23 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     const buttons = buildGallery();
     pad = new DrawingPad($("pad"));
     const info = await client.ready;
+    performance.mark("lrp:ready"); // benches/first-load.mjs
     controls = new Controls(info, root);
     const problems = [...(start.problems ?? []), ...controls.apply(start)];
     // An embedding page's mistake: said until the page is reloaded, next to any later error.
     if (problems.length) state.settingsProblem = `The settings asked for do not fit: ${problems.join("; ")}. Using the defaults there.`;
+    $("loading").hidden = true;
+    // The first explanation is asked for at once: the worker computes it while the
+    // panels it does not need (comparison, removal, evaluation) are built.
+    if (pad.strokes.length > 0) {
+      fromPad(); // someone drew while the networks were loading
+    } else if (state.input) {
+      explainNow(); // a test digit picked while the networks were loading
+    } else {
+      const first = Math.max(0, GALLERY.findIndex((item) => item.label === start.digit));
+      status("Explaining a first test digit…");
+      selectGallery(GALLERY[first], buttons[first]);
+    }
     compare = new CompareView($("compare"), {
       client, controls, queue: `compare:${channel}`,
       input: () => state.input,
@@ -492,20 +505,10 @@ export function startExplainer(root, host, { client, channel = "main", start = {
         $("heat-title").scrollIntoView({ behavior: "smooth", block: "start" });
       },
     });
+    compare.refresh();
     removal = new RemovalView($("removal"), { client, queue: `removal:${channel}` });
     new EvaluateView($("evaluate"), { controls, cmap: () => $("cmap").value });
     wire();
-    $("loading").hidden = true;
-    if (pad.strokes.length > 0) {
-      fromPad(); // someone drew while the networks were loading
-    } else if (state.input) {
-      explainNow(); // a test digit picked while the networks were loading
-      compare.refresh();
-    } else {
-      const first = Math.max(0, GALLERY.findIndex((item) => item.label === start.digit));
-      status("Explaining a first test digit…");
-      selectGallery(GALLERY[first], buttons[first]);
-    }
   }
 
   main().catch((error) => {

@@ -14,6 +14,10 @@
 //   queue)` adds one job to a queue.
 // - A worker whose module crashed (a trap) is never used again: its job fails with
 //   the reason, a fresh worker starts, and the queued jobs run on it.
+// - A page may start the worker before its modules load (index.html does, so that the
+//   module compiles meanwhile), as `globalThis.LRP_EARLY_WORKER = { worker, url }`:
+//   the first client for that url adopts it. The worker speaks only when spoken to
+//   ("hello" is answered with "ready"), so nothing it says is lost before then.
 
 /** Background queues, first served first. */
 const PRIORITY = ["removal", "compare", "evaluate"];
@@ -40,26 +44,42 @@ export class LrpClient {
   }
 
   #start() {
-    const worker = new Worker(this.#url, { type: this.#type });
+    const early = globalThis.LRP_EARLY_WORKER;
+    let worker;
+    if (early && early.url === new URL(this.#url, globalThis.location?.href).href) {
+      delete globalThis.LRP_EARLY_WORKER;
+      worker = early.worker;
+    } else {
+      worker = new Worker(this.#url, { type: this.#type });
+    }
     this.#worker = worker;
     this.#live = false;
     return new Promise((resolve, reject) => {
       worker.addEventListener("message", ({ data }) => {
         if (worker !== this.#worker) return; // a replaced worker's last words
         if (data.type === "ready") {
+          // The worker's steps, as marks on the page's timeline (benches/first-load.mjs).
+          globalThis.__warm = data.warmms;
+          for (const [step, at] of Object.entries(data.timing ?? {})) {
+            performance.mark(`lrp:worker-${step}`, { startTime: at - performance.timeOrigin });
+          }
           this.#live = true;
           resolve({ models: data.models, methods: data.methods });
           this.#pump();
         } else if (data.type === "failed") {
           reject(new Error(data.error));
         } else {
+          if (data.J) globalThis.__J = data.J;
           this.#answer(data);
         }
       });
+      const failed = (message) => reject(new Error(message || "the worker could not start"));
       worker.addEventListener("error", (event) => {
         event.preventDefault?.();
-        reject(new Error(event.message || "the worker could not start"));
+        failed(event.message);
       });
+      if ("failed" in worker) failed(worker.failed); // an early worker that failed before it was adopted
+      worker.postMessage({ kind: "hello" });
     });
   }
 

@@ -26,9 +26,10 @@ export class DrawingPad extends EventTarget {
     this.ink = document.createElement("canvas");
     this.ink.width = this.ink.height = INK_SIDE;
     this.ink.getContext("2d", { willReadFrequently: true });
-    this.#resize();
     this.#redraw();
-    new ResizeObserver(() => this.#resize()).observe(canvas);
+    // Sized when it is first laid out (and at every change): reading its size now would
+    // force a layout of the whole page while it is being built.
+    new ResizeObserver(([entry]) => this.#resize(entry.contentRect.width)).observe(canvas);
     canvas.addEventListener("pointerdown", (e) => this.#down(e));
     canvas.addEventListener("pointermove", (e) => this.#move(e));
     canvas.addEventListener("pointerup", (e) => this.#up(e));
@@ -169,8 +170,8 @@ export class DrawingPad extends EventTarget {
     }
   }
 
-  #resize() {
-    const side = Math.round((this.canvas.clientWidth || 280) * (window.devicePixelRatio || 1));
+  #resize(width) {
+    const side = Math.round((width || 280) * (window.devicePixelRatio || 1));
     if (side !== this.canvas.width) {
       this.canvas.width = this.canvas.height = side;
       this.#redraw();

@@ -28,6 +28,10 @@ impl Dense {
 
     /// `[N, in] -> [N, out]`: `x f(W)ᵀ + f(b)`, with `f` applied to each weight (and
     /// to the bias, unless `bias` is false, which leaves it out).
+    // Not inlined: each weight modifier gets its own copy of this function, and a
+    // browser compiles a wasm function the first time it runs. Inlined, all copies
+    // made one 190 kB function that the first explanation waited 60 ms to compile.
+    #[inline(never)]
     pub fn apply(&self, x: ArrayView2<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Array2<f32> {
         let outputs = self.weight.nrows();
         let mut y = Array2::zeros((x.nrows(), outputs));
@@ -53,6 +57,7 @@ impl Dense {
 
     /// The transpose of `apply` without bias (its gradient with respect to the input):
     /// `[N, out] -> [N, in]`, `g f(W)`.
+    #[inline(never)] // see `Dense::apply`
     pub fn apply_transposed(&self, g: ArrayView2<f32>, f: impl Fn(f32) -> f32) -> Array2<f32> {
         let inputs = self.weight.ncols();
         let mut c = Array2::zeros((g.nrows(), inputs));
@@ -120,6 +125,7 @@ impl Conv2d {
     ///
     /// Samples are unrolled (im2col) side by side into one column matrix per group of
     /// samples, so that each group is one matrix product `f(K) · cols`.
+    #[inline(never)] // see `Dense::apply`
     pub fn apply(&self, x: ArrayView4<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Array4<f32> {
         let kernel = self.weight.mapv(&f);
         let kernel = kernel.as_slice().expect("standard layout");
@@ -171,6 +177,7 @@ impl Conv2d {
 
     /// The transpose of `apply` without bias: `[N, O, H', W'] -> [N, C, H, W]`,
     /// one product `f(K)ᵀ · g` per group of samples, folded back by col2im.
+    #[inline(never)] // see `Dense::apply`
     pub fn apply_transposed(&self, g: ArrayView4<f32>, f: impl Fn(f32) -> f32, input_hw: [usize; 2]) -> Array4<f32> {
         let kernel = self.weight.mapv(&f);
         let kernel = kernel.as_slice().expect("standard layout");

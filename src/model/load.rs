@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use ndarray::{Array1, Array2, Array4};
+use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 
 use super::layer::{Conv2d, Dense, Layer, Pool2d};
@@ -148,7 +149,7 @@ struct TensorReader<'a, 'b> {
     used: &'b mut BTreeSet<String>,
 }
 
-impl TensorReader<'_, '_> {
+impl<'a> TensorReader<'a, '_> {
     fn weight_and_bias(
         &mut self,
         kind: &'static str,
@@ -173,6 +174,28 @@ impl TensorReader<'_, '_> {
                 tensor.shape
             )));
         }
+        let view = self.view(name, expected, &fail)?;
+        match (view.dtype(), &tensor.scale) {
+            (Dtype::I8, Some(scale)) => {
+                let scales = floats(scale, &self.view(scale, &expected[..1], &fail)?, &fail)?;
+                if let Some(o) = scales.iter().position(|&s| s <= 0.0) {
+                    return Err(fail(format!("tensor `{scale}` (the scales of `{name}`) holds {} at {o}", scales[o])));
+                }
+                let per_output = values_in(&expected[1..]).unwrap_or(1);
+                Ok(view.data().iter().enumerate().map(|(i, &q)| f32::from(q as i8) * scales[i / per_output]).collect())
+            }
+            (Dtype::I8, None) => {
+                Err(fail(format!("tensor `{name}` is int8, but the description names no scales for it")))
+            }
+            (dtype, Some(scale)) => Err(fail(format!(
+                "tensor `{name}` has dtype {dtype:?}, but scales (`{scale}`) go only with int8 tensors"
+            ))),
+            (_, None) => floats(name, &view, &fail),
+        }
+    }
+
+    /// Tensor `name` of the weights file, which must have this shape; marked as used.
+    fn view(&mut self, name: &str, expected: &[usize], fail: &dyn Fn(String) -> Error) -> Result<TensorView<'a>> {
         let view =
             self.file.tensor(name).map_err(|_| fail(format!("tensor `{name}` is missing from the weights file")))?;
         if view.shape() != expected {
@@ -181,19 +204,28 @@ impl TensorReader<'_, '_> {
                 view.shape()
             )));
         }
-        let bytes = view.data();
-        let values: Vec<f32> = match view.dtype() {
-            Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-            Dtype::F16 => bytes.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-            Dtype::BF16 => bytes.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-            other => return Err(fail(format!("tensor `{name}` has dtype {other:?}; F32, F16 or BF16 expected"))),
-        };
-        if let Some(position) = values.iter().position(|v| !v.is_finite()) {
-            return Err(fail(format!("tensor `{name}` holds a non-finite value at element {position}")));
-        }
-        self.used.insert(name.clone());
-        Ok(values)
+        self.used.insert(name.to_string());
+        Ok(view)
     }
+}
+
+/// The values of a float tensor (F32, F16 or BF16), which must all be finite.
+fn floats(name: &str, view: &TensorView, fail: &dyn Fn(String) -> Error) -> Result<Vec<f32>> {
+    let bytes = view.data();
+    let values: Vec<f32> = match view.dtype() {
+        Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        Dtype::F16 => bytes.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        Dtype::BF16 => bytes.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        other => {
+            return Err(fail(format!(
+                "tensor `{name}` has dtype {other:?}; F32, F16, BF16 or I8 (with scales) expected"
+            )))
+        }
+    };
+    if let Some(position) = values.iter().position(|v| !v.is_finite()) {
+        return Err(fail(format!("tensor `{name}` holds a non-finite value at element {position}")));
+    }
+    Ok(values)
 }
 
 #[cfg(test)]

@@ -72,10 +72,15 @@ pub struct Tensors {
 pub struct TensorRef {
     pub name: String,
     pub shape: Vec<usize>,
+    /// For an int8 tensor: the name of its float scales, one per output (the first
+    /// axis). Element `[o, ...]` stands for `q[o, ...] · scale[o]`, computed in float32.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub scale: Option<String>,
 }
 
 /// The model card: what the model is and how well it does, as measured by the
-/// export script on the official test split with the shipped (float16) weights.
+/// export script on the official test split with the shipped weights.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Card {
@@ -83,6 +88,10 @@ pub struct Card {
     pub test_correct: usize,
     pub test_total: usize,
     pub test_accuracy: f64,
+    /// How the weights are stored (int8 with scales, float16, ...), when the card says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub storage: Option<String>,
     /// How it was trained (optimiser, epochs, ...), as the training script recorded it.
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, unknown>"))]

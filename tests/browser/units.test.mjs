@@ -60,18 +60,20 @@ test("downsampling averages 10×10 blocks", () => {
   assert.equal(out[28], 0);
 });
 
-/** A stand-in Worker that answers only when the test says so, and records what it was sent. */
+/** A stand-in Worker that answers "hello" at once and jobs only when the test says so, and records the jobs it was sent. */
 class FakeWorker {
   static last;
   constructor() {
     this.sent = [];
     this.listeners = { message: [], error: [] };
     FakeWorker.last = this;
-    queueMicrotask(() => this.reply({ type: "ready", models: [], methods: [] }));
   }
   addEventListener(type, f) { this.listeners[type].push(f); }
   terminate() { this.terminated = true; }
-  postMessage(data) { this.sent.push(data); }
+  postMessage(data) {
+    if (data.kind === "hello") queueMicrotask(() => this.reply({ type: "ready", models: [], methods: [] }));
+    else this.sent.push(data);
+  }
   reply(data) { for (const f of this.listeners.message) f({ data }); }
   /** Answers the oldest unanswered job with its own name. */
   answer() {
