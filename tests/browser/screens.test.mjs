@@ -81,6 +81,23 @@ test("while the networks load: a clear loading state, disabled downloads, and a 
   await context.close();
 });
 
+test("when the worker or the module cannot load, the page says so instead of loading forever", async () => {
+  // The worker is started by the page's head, before the page's modules: its failure must
+  // reach the page whether it happens before or after they take the worker over.
+  for (const [what, pattern, delay] of [["worker", "**/www/worker.js", 0], ["worker", "**/www/worker.js", 1500], ["module", "**/pkg/lrp_bg.wasm", 0]]) {
+    const { page, context } = await openPage(env.browser);
+    await context.route(pattern, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      await route.fulfill({ status: 404, body: "not found" });
+    });
+    await page.goto(`${env.server.url}/www/`);
+    await page.waitForSelector("#loading.error", WAIT);
+    assert.match(await page.textContent("#loading"), /^Could not start: ./, `${what} missing, after ${delay} ms`);
+    assert.equal(await page.getAttribute("body", "data-ready"), "false");
+    await context.close();
+  }
+});
+
 test("opened from disk or in a sandboxed frame, the page says in plain words why it cannot run and what to do", async () => {
   const { page, context } = await openPage(env.browser);
   await page.goto(pathToFileURL(join(ROOT, "www/index.html")).href);
