@@ -40,15 +40,16 @@ const prepared = ready.then((loaded) => {
  * A browser compiles each function of a wasm module the first time it runs: the first
  * explanation took 75–135 ms, nearly all of it compiling. The page's first request is,
  * unless it asks otherwise, the start method on the start model (defaults.js) and every
- * model's classification: computing one such explanation of a made-up stroke now, while
+ * model's classification: computing one such explanation of a made-up input now, while
  * the page is still loading, compiles what that request needs.
  */
-function warmUp({ names }) {
-  const stroke = new Float32Array(784);
-  for (let y = 6; y < 22; y++) stroke.fill(1, y * 28 + 12, y * 28 + 16);
-  const model = names.includes(START.model) ? START.model : names[0];
+function warmUp({ models, names }) {
+  const spec = models.find((m) => m.name === START.model) ?? models[0];
+  // A band across the middle of the model's input, at full ink: any shape will do.
+  const size = spec.input_shape.reduce((a, b) => a * b, 1);
+  const band = new Float32Array(size).fill(spec.input_range[1], Math.floor(0.3 * size), Math.ceil(0.7 * size));
   try {
-    explainJob(names, { pixels: stroke, method: START.method, params: { model }, everyModel: true });
+    explainJob(names, { pixels: band, method: START.method, params: { model: spec.name }, everyModel: true });
   } catch {
     // a module without the start method: nothing to prepare
   }
