@@ -274,8 +274,9 @@ export function startExplainer(root, host, { client, channel = "main", start = {
   /** "mlp-narrow says 3 · …": every network on this input; built once per model list, then updated in place. */
   function showOthers(e) {
     const box = $("others");
-    if (box.dataset.models !== e.everyModel.map((o) => o.model).join(" ")) {
-      box.dataset.models = e.everyModel.map((o) => o.model).join(" ");
+    const models = e.everyModel.map((o) => o.model).join(" ");
+    if (box.dataset.models !== models) {
+      box.dataset.models = models;
       const heading = document.createElement("p");
       heading.textContent = `All ${e.everyModel.length} networks on this input:`;
       const list = document.createElement("ul");

@@ -59,7 +59,6 @@ export class LrpClient {
         if (worker !== this.#worker) return; // a replaced worker's last words
         if (data.type === "ready") {
           // The worker's steps, as marks on the page's timeline (benches/first-load.mjs).
-          globalThis.__warm = data.warmms;
           for (const [step, at] of Object.entries(data.timing ?? {})) {
             performance.mark(`lrp:worker-${step}`, { startTime: at - performance.timeOrigin });
           }
@@ -69,7 +68,6 @@ export class LrpClient {
         } else if (data.type === "failed") {
           reject(new Error(data.error));
         } else {
-          if (data.J) globalThis.__J = data.J;
           this.#answer(data);
         }
       });
