@@ -13,12 +13,15 @@ demo: setup wasm
 offline: setup wasm
 	node scripts/build-offline.mjs
 
-## Every test: generated files, Rust (native), the wasm module in Node, the JS API,
-## the page and the one-file build in headless Chromium, and a short run of every fuzz target.
+## Every test: generated files, Rust (native), the PyTorch export (when torch is installed),
+## the wasm module in Node, the JS API, the page and the one-file build in headless
+## Chromium, and a short run of every fuzz target.
 test: setup wasm
 	node scripts/build-offline.mjs
 	scripts/check-generated.sh
 	cargo test --release
+	@if python3 -c "import torch, safetensors" 2>/dev/null; then python3 -m unittest discover -s export; \
+	else echo "skipped the export tests: torch and safetensors are not installed (pip install -r reference/requirements.txt)"; fi
 	cargo test --release --target wasm32-unknown-unknown --test wasm
 	node --test tests/js/ tests/browser/
 	scripts/fuzz-smoke.sh $(FUZZ_SECONDS)

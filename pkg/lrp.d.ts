@@ -378,7 +378,7 @@ export interface RemovalSettings {
  */
 export interface RemovalParams extends RemovalSettings {
     /**
-     * An embedded model; default `cnn`.
+     * A model of `models()`; default `cnn`.
      */
     model?: string;
     /**
@@ -588,6 +588,12 @@ export interface ModelSpec {
     input_range: [number, number];
     classes: string[];
     /**
+     * The data set the model was trained on (`mnist`, `fashion-mnist`), when known:
+     * its test split is what `test` means for this model, and the page groups its
+     * models by it.
+     */
+    dataset?: string;
+    /**
      * File name of the safetensors file, relative to the description.
      */
     weights: string;
@@ -636,13 +642,24 @@ export function evaluate(pixels: Float32Array, labels: Uint8Array | null, method
 export function explain(pixels: Float32Array | Float64Array | number[], method: string, params: ExplainParams): Explanation;
 
 /**
+ * Registers a model of your own (written by `export/lrp_export.py`) for `classify`,
+ * `explain`, `methods`, `removal` and `evaluate`, under the name in its description:
+ * `description` is the JSON text, `weights` the safetensors bytes (at most 1 MiB
+ * and 64 MiB). Every name, shape, dtype and value is checked; a bad file is an error
+ * and changes nothing. A model loaded again under the same name replaces the
+ * earlier one; the embedded models' names are taken. Returns its description.
+ */
+export function loadModel(description: string, weights: Uint8Array): ModelSpec;
+
+/**
  * Every rule, composite and baseline with its parameters (defaults and ranges as they
  * apply to `model`, default `cnn`) and, for LRP, the rule each layer gets.
  */
 export function methods(model: string): MethodInfo[];
 
 /**
- * The embedded models: name, input shape and range, classes, layers and model card.
+ * Every model: the embedded ones, then those loaded by `loadModel`; each with its
+ * name, input shape and range, classes, data set, layers and model card.
  */
 export function models(): ModelSpec[];
 
@@ -662,6 +679,11 @@ export function report(tallies: Tally[], settings: ReportSettings): Report & { c
 
 export function start(): void;
 
+/**
+ * Forgets a model registered by `loadModel`; returns whether there was one of that name.
+ */
+export function unloadModel(name: string): boolean;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -669,11 +691,13 @@ export interface InitOutput {
     readonly classify: (a: any, b: number) => [number, number, number];
     readonly evaluate: (a: any, b: any, c: any, d: number, e: number) => [number, number, number];
     readonly explain: (a: any, b: any, c: number) => [number, number, number];
+    readonly loadModel: (a: any, b: any) => [number, number, number];
     readonly methods: (a: number) => [number, number, number];
     readonly models: () => [number, number, number];
     readonly removal: (a: any, b: any, c: number) => [number, number, number];
     readonly report: (a: any, b: number) => [number, number, number];
     readonly start: () => void;
+    readonly unloadModel: (a: any) => [number, number, number];
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;

@@ -52,6 +52,25 @@ export function explain(pixels, method, params) {
 }
 
 /**
+ * Registers a model of your own (written by `export/lrp_export.py`) for `classify`,
+ * `explain`, `methods`, `removal` and `evaluate`, under the name in its description:
+ * `description` is the JSON text, `weights` the safetensors bytes (at most 1 MiB
+ * and 64 MiB). Every name, shape, dtype and value is checked; a bad file is an error
+ * and changes nothing. A model loaded again under the same name replaces the
+ * earlier one; the embedded models' names are taken. Returns its description.
+ * @param {string} description
+ * @param {Uint8Array} weights
+ * @returns {ModelSpec}
+ */
+export function loadModel(description, weights) {
+    const ret = wasm.loadModel(description, weights);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return takeFromExternrefTable0(ret[0]);
+}
+
+/**
  * Every rule, composite and baseline with its parameters (defaults and ranges as they
  * apply to `model`, default `cnn`) and, for LRP, the rule each layer gets.
  * @param {string} model
@@ -66,7 +85,8 @@ export function methods(model) {
 }
 
 /**
- * The embedded models: name, input shape and range, classes, layers and model card.
+ * Every model: the embedded ones, then those loaded by `loadModel`; each with its
+ * name, input shape and range, classes, data set, layers and model card.
  * @returns {ModelSpec[]}
  */
 export function models() {
@@ -112,6 +132,19 @@ export function report(tallies, settings) {
 
 export function start() {
     wasm.start();
+}
+
+/**
+ * Forgets a model registered by `loadModel`; returns whether there was one of that name.
+ * @param {string} name
+ * @returns {boolean}
+ */
+export function unloadModel(name) {
+    const ret = wasm.unloadModel(name);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return ret[0] !== 0;
 }
 function __wbg_get_imports() {
     const import0 = {
@@ -343,6 +376,10 @@ function __wbg_get_imports() {
             return ret;
         },
         __wbg_length_b03a0fabb109b1e9: function(arg0) {
+            const ret = arg0.length;
+            return ret;
+        },
+        __wbg_length_e83e819f48c774e4: function(arg0) {
             const ret = arg0.length;
             return ret;
         },

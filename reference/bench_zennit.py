@@ -30,7 +30,7 @@ from zennit.rules import Epsilon, AlphaBeta
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "train"))
 import architectures  # noqa: E402
-import mnist  # noqa: E402
+import datasets  # noqa: E402
 import weights_io  # noqa: E402
 
 CRITERION = ROOT / "target" / "criterion" / "explain"
@@ -116,7 +116,7 @@ def load(name, x):
 def batched(args):
     """Zennit on --batch digits at a time with torch's default threads, microseconds per
     digit (median of --rounds), beside the Rust batched figure (every core)."""
-    images, _ = mnist.load_split("test")
+    images, _ = datasets.load_split("test")
     x = torch.from_numpy(images[:args.batch]).float()
     threads = torch.get_num_threads()
     print(f"Zennit {_zennit_version()} / torch {torch.__version__} on {_cpu_name()}; {args.batch} digits per batch, "
@@ -159,7 +159,7 @@ def main():
         ap.error("--runs must be at least 200")
 
     default_threads = torch.get_num_threads()
-    images, _ = mnist.load_split("test")
+    images, _ = datasets.load_split("test")
     x = torch.from_numpy(images[:1]).float()
 
     rows = []

@@ -20,7 +20,7 @@ from torch import nn
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "train"))
-import mnist  # noqa: E402
+import datasets  # noqa: E402
 import weights_io  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "lrp" / "models"
@@ -90,7 +90,7 @@ def describe(model, x):
 
 
 def main():
-    images, labels = mnist.load_split("test")
+    images, labels = datasets.load_split("test")
     x = torch.from_numpy(images[TEST_INDICES])
     for name in MODELS:
         model = build(name)

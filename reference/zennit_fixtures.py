@@ -1,13 +1,17 @@
 """Zennit reference relevance maps for the Rust LRP implementation.
 
 Writes tests/fixtures/lrp/cases.json and tests/fixtures/lrp/<model>.safetensors
-(one file per model in train/architectures.py MODELS) for the first 8 MNIST test
-digits, and the same for the untrained test models of reference/tiny_models.py
-(read from tests/fixtures/lrp/models/<name>.{json,safetensors}) for the first 4
-digits. Everything is computed in float64 (model.double(), input.double()) and
-stored as float32 (targets as int64).
+(one file per model in train/architectures.py MODELS) for the first 8 test images
+of the model's data set, and the same for the untrained test models (read from
+tests/fixtures/lrp/models/<name>.{json,safetensors}) for 4 inputs: those of
+reference/tiny_models.py, and those of reference/export_models.py, which went
+through export/lrp_export.py. For the latter, Zennit runs on the original PyTorch
+model (BatchNorm, Dropout), with its SequentialMergeBatchNorm canonizer, so the
+fixtures check the export round trip. Everything is computed in float64
+(model.double(), input.double()) and stored as float32 (targets as int64).
 
     python3 reference/tiny_models.py      # only if the test models change
+    python3 reference/export_models.py    # the same
     python3 reference/zennit_fixtures.py
 
 See reference/README.md for the fixture format.
@@ -22,6 +26,7 @@ from safetensors.torch import save_file
 
 import zennit
 from zennit import types as ztypes
+from zennit.canonizers import SequentialMergeBatchNorm
 from zennit.attribution import Gradient, SmoothGrad, IntegratedGradients, Occlusion
 from zennit.composites import (
     LayerMapComposite, NameLayerMapComposite, layer_map_base,
@@ -32,16 +37,19 @@ from zennit.rules import Epsilon, Gamma, AlphaBeta, ZPlus, ZBox, Flat, WSquare
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "train"))
 import architectures  # noqa: E402
-import mnist  # noqa: E402
+import datasets  # noqa: E402
 import weights_io  # noqa: E402
+sys.path.insert(0, str(ROOT / "reference"))
+import export_models  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "lrp"
 TEST_INDICES = list(range(8))
-# Untrained test models (average pooling, padding, strides): name -> description relative to OUT.
-TEST_MODELS = {"tiny-avgpool": "models/tiny-avgpool.json", "tiny-strided": "models/tiny-strided.json"}
+# Untrained test models: name -> description relative to OUT. The tiny ones (average pooling, padding,
+# strides) on MNIST digits; the exported ones (RGB, BatchNorm, a flat input) as export_models.py builds them.
+TEST_MODELS = {"tiny-avgpool": "models/tiny-avgpool.json", "tiny-strided": "models/tiny-strided.json",
+               **{name: f"models/{name}.json" for name in export_models.MODELS}}
 TEST_MODEL_INDICES = list(range(4))
 SEED = 0
-N_CLASSES = 10
 
 
 def zennit_version():
@@ -166,7 +174,7 @@ CASES = [
 # ----------------------------------------------------------------------------- helpers
 
 def attr_output(logits, targets, output):
-    onehot = torch.nn.functional.one_hot(targets, N_CLASSES).to(logits.dtype)
+    onehot = torch.nn.functional.one_hot(targets, logits.shape[1]).to(logits.dtype)
     if output == "one-hot":
         return onehot
     if output == "score":
@@ -280,7 +288,7 @@ def norm_expected_loss(layer, inp, rel_out):
 def norm_by_hand(layer, x, rel_out):
     """Zennit's Norm rule on AvgPool2d (count_include_pad, floor mode) written out with unfold/fold:
     R_in[i] = x[i] / (kh*kw) * sum over the windows w containing i of R_out[w] / (z[w] + 1e-6)."""
-    (kh, kw), (sh, sw), (ph, pw) = (weights_io._pair(v) for v in (layer.kernel_size, layer.stride or layer.kernel_size,
+    (kh, kw), (sh, sw), (ph, pw) = (weights_io.lrp_export.pair(v) for v in (layer.kernel_size, layer.stride or layer.kernel_size,
                                                                     layer.padding))
     n, c, h, w = x.shape
     windows = nn.functional.unfold(nn.functional.pad(x, (pw, pw, ph, ph)), (kh, kw), stride=(sh, sw))
@@ -296,7 +304,7 @@ def norm_by_hand(layer, x, rel_out):
 
 def conv_covered(layer, shape):
     """Which input positions (H, W) of a Conv2d at least one window reads (floor mode)."""
-    (kh, kw), (sh, sw), (ph, pw) = (weights_io._pair(v) for v in (layer.kernel_size, layer.stride, layer.padding))
+    (kh, kw), (sh, sw), (ph, pw) = (weights_io.lrp_export.pair(v) for v in (layer.kernel_size, layer.stride, layer.padding))
     h, w = shape
     rows = torch.zeros(h + 2 * ph, dtype=torch.bool)
     cols = torch.zeros(w + 2 * pw, dtype=torch.bool)
@@ -343,7 +351,7 @@ def check_test_model(name, model, model32, x, grad_out, checks):
         checks.append(f"{name}: {case_id} per-layer conservation, max rel |sum R_in - sum R_out|: " + ", ".join(parts))
     for i, layer in enumerate(model):
         if isinstance(layer, nn.MaxPool2d):
-            (kh, kw), (sh, sw), (ph, pw) = (weights_io._pair(v) for v in (layer.kernel_size, layer.stride,
+            (kh, kw), (sh, sw), (ph, pw) = (weights_io.lrp_export.pair(v) for v in (layer.kernel_size, layer.stride,
                                                                             layer.padding))
             with torch.no_grad():
                 h64 = model[:i](x)
@@ -364,10 +372,25 @@ def check_test_model(name, model, model32, x, grad_out, checks):
                           f"{'agree' if torch.equal(i32, i64) else 'DIFFER'}")
 
 
+def exact_batch_norm(model):
+    """The same function with every BatchNorm's eps moved into its running variance
+    (var + eps, eps = 0). Zennit's canonizer leaves a merged BatchNorm computing
+    x / sqrt(1 + eps) rather than x, 5e-6 off per layer with PyTorch's eps = 1e-5;
+    with eps = 0 it is the identity, and the merged network is exactly the original."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.running_var += m.eps
+                m.eps = 0.0
+    return model
+
+
 # ----------------------------------------------------------------------------- main
 
 def run_model(name, model, model32, x32, meta, per_model, nonfinite, checks, test_model=False):
-    """All cases for one model on the images x32 (float32 [N, 1, 28, 28]); writes <name>.safetensors."""
+    """All cases for one model on the inputs x32 (float32 [N, ...]); writes <name>.safetensors.
+    A model with BatchNorm gets Zennit's SequentialMergeBatchNorm canonizer in every composite."""
+    has_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
     x = x32.double()
     n = x.shape[0]
     model = model.double().eval()
@@ -377,7 +400,7 @@ def run_model(name, model, model32, x32, meta, per_model, nonfinite, checks, tes
     predicted = logits.argmax(1)
     if not torch.equal(predicted, logits32.argmax(1)):
         checks.append(f"{name}: WARNING float32 and float64 argmax differ")
-    other = (predicted + 3) % N_CLASSES
+    other = (predicted + 3) % logits.shape[1]
     targets = {"predicted": predicted, "other": other}
     meta["custom_layers"][name] = custom_spec(model)
 
@@ -395,7 +418,10 @@ def run_model(name, model, model32, x32, meta, per_model, nonfinite, checks, tes
         grad_out = attr_output(logits, targets[target], output)
         grad_outs[case_id] = grad_out
         if kind == "lrp":
-            rel = lrp(model, builder(model), x, grad_out)
+            composite = builder(model)
+            if has_batch_norm:
+                composite.canonizers = [SequentialMergeBatchNorm()]
+            rel = lrp(model, composite, x, grad_out)
         else:
             rel = run_baseline(case_id, params, model, x, grad_out, extra)
         rel = rel.detach().reshape(n, -1)
@@ -438,7 +464,7 @@ def run_model(name, model, model32, x32, meta, per_model, nonfinite, checks, tes
 
 def main():
     torch.manual_seed(SEED)
-    images, _labels = mnist.load_split("test")
+    images = {dataset: datasets.load_split("test", dataset)[0] for dataset in set(architectures.DATASET.values())}
 
     meta = {
         "zennit": zennit_version(),
@@ -448,9 +474,10 @@ def main():
         "models": list(architectures.MODELS),
         "test_models": {name: {"description": path, "test_indices": TEST_MODEL_INDICES}
                         for name, path in TEST_MODELS.items()},
-        "image_shape": [1, 28, 28],
+        "datasets": {name: architectures.DATASET[name] for name in architectures.MODELS},
         "notes": {
-            "relevance": "tensor <id> in <model>.safetensors, float32 [8, 784] (row-major 1x28x28)",
+            "relevance": "tensor <id> in <model>.safetensors, float32 [N, input values] (row-major, e.g. "
+                         "[8, 784] for 1x28x28); inputs are the first test images of the model's data set",
             "stabilizer": "rules other than Epsilon use Zennit's default stabilizer 1e-6 "
                           "(denominator z + 1e-6*sign(z), sign(0)=+1); Epsilon adds epsilon*sign(z) the same way",
             "layer_map_base": "Pass on ReLU, plain gradient through MaxPool2d/Flatten",
@@ -464,7 +491,9 @@ def main():
             "test_models": "untrained models with average pooling, padding and strides (reference/tiny_models.py); "
                            "model description test_models[name].description relative to this file; "
                            "tensors [4, 784] instead of [8, 784] (test_models[name].test_indices), "
-                           "smoothgrad/noise [7, 4, 784]",
+                           "smoothgrad/noise [7, 4, 784]; the exported ones (reference/export_models.py: RGB 3x32x32, "
+                           "BatchNorm, a flat input of 64) have their own inputs ([4, input values]), and Zennit ran "
+                           "on the original PyTorch model, with SequentialMergeBatchNorm in every LRP composite",
             "avgpool": "every LRP case (all composites include Zennit's layer_map_base) puts the Norm rule on "
                        "AvgPool2d: R_in = x * avgpool_backward(R_out / (z + 1e-6*sign(z))), z = avgpool(x), "
                        "i.e. R_in[i] = x[i]/(kh*kw) * sum over the windows containing i of R_out/(z+1e-6) "
@@ -479,18 +508,25 @@ def main():
     nonfinite = {}
     checks = []
 
-    x32 = torch.from_numpy(images[TEST_INDICES]).contiguous()  # [8,1,28,28] float32
     for name in architectures.MODELS:
+        x32 = torch.from_numpy(images[architectures.DATASET[name]][TEST_INDICES]).contiguous()  # [8,1,28,28]
         model, _desc = weights_io.load(name)
         run_model(name, model, weights_io.load(name)[0], x32, meta, per_model, nonfinite, checks)
 
-    x32 = torch.from_numpy(images[TEST_MODEL_INDICES]).contiguous()  # [4,1,28,28] float32
     for name, path in TEST_MODELS.items():
         directory = (OUT / path).parent
-        model, desc = weights_io.load(name, directory)
+        stored, desc = weights_io.load(name, directory)
         assert (directory / f"{desc['name']}.json") == OUT / path
-        run_model(name, model, weights_io.load(name, directory)[0], x32, meta, per_model, nonfinite, checks,
-                  test_model=True)
+        if name in export_models.MODELS:
+            # Zennit on the original (BatchNorm, Dropout); ours on the exported files.
+            x32 = export_models.inputs(name)
+            assert export_models.TEST_INDICES == TEST_MODEL_INDICES
+            run_model(name, exact_batch_norm(export_models.build(name)), stored, x32, meta, per_model, nonfinite,
+                      checks)
+        else:
+            x32 = torch.from_numpy(images["mnist"][TEST_MODEL_INDICES]).contiguous()  # [4,1,28,28] float32
+            run_model(name, stored, weights_io.load(name, directory)[0], x32, meta, per_model, nonfinite, checks,
+                      test_model=True)
 
     for (case_id, method, params, target, output, zero_bias, kind, _b) in CASES:
         meta["cases"].append({

@@ -3,7 +3,9 @@
 # whatever is already there: the pinned Rust toolchain with the wasm32 target
 # (rust-toolchain.toml), the wasm-bindgen CLI matching the crate pinned in
 # Cargo.lock, nightly Rust and cargo-fuzz (for the fuzz targets), Chromium (for the
-# browser tests) and the npm packages.
+# browser tests) and the npm packages. With --train, also what training the models
+# needs beyond torch (pip install -r reference/requirements.txt): the Fashion-MNIST
+# training split (Debian's dataset-fashion-mnist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,4 +53,9 @@ fi
 if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "${1:-}" = "--train" ] && [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  echo "setup: installing the Fashion-MNIST data set (for training)"
+  apt_install dataset-fashion-mnist
 fi

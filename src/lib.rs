@@ -16,4 +16,4 @@ pub mod wasm;
 
 pub use error::{Error, Result};
 pub use lrp::{catalogue, explain, Explanation, Method, Options, OutputRelevance, Params, Target};
-pub use model::{embedded, Forward, Model};
+pub use model::{embedded, Forward, Model, ModelSpec};

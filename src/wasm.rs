@@ -5,9 +5,12 @@
 //! becomes a JavaScript `Error` that names the argument, and the module keeps working.
 //! The TypeScript definitions in `pkg/lrp.d.ts` are generated from the types here.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::rc::Rc;
 
-use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Float32Array, Float64Array, JsString, Object, Reflect, Uint8Array};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
@@ -19,7 +22,8 @@ use crate::evaluation::{
     Removal, Schedule, Tally,
 };
 use crate::lrp::{self, Books, OutputRelevance, ParameterValues, Target};
-use crate::{embedded, Model};
+use crate::model::{MAX_DESCRIPTION_BYTES, MAX_WEIGHTS_BYTES};
+use crate::{embedded, Error, Model, ModelSpec};
 
 const DEFAULT_MODEL: &str = "cnn";
 
@@ -34,7 +38,7 @@ fn start() {
 #[derive(Debug, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct ExplainParams {
-    /// An embedded model (`models()`); default `cnn`.
+    /// A model of `models()`, embedded or loaded; default `cnn`.
     #[tsify(optional)]
     pub model: Option<String>,
     /// The class to explain; default `"predicted"`.
@@ -122,18 +126,112 @@ pub struct Explanation {
     pub layers: Vec<LayerRelevance>,
 }
 
-/// The embedded models: name, input shape and range, classes, layers and model card.
+thread_local! {
+    /// The models registered by `loadModel`, in the order they came (the module runs
+    /// on one thread; a worker has its own).
+    static LOADED: RefCell<Vec<Rc<Model>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An embedded model or one registered by `loadModel`.
+enum ModelRef {
+    Embedded(&'static Model),
+    Loaded(Rc<Model>),
+}
+
+impl Deref for ModelRef {
+    type Target = Model;
+    fn deref(&self) -> &Model {
+        match self {
+            ModelRef::Embedded(model) => model,
+            ModelRef::Loaded(model) => model,
+        }
+    }
+}
+
+/// The model called `name`, embedded or loaded.
+fn find_model(name: &str) -> Result<ModelRef, JsError> {
+    if let Some(model) = embedded::all()?.iter().find(|m| m.name() == name) {
+        return Ok(ModelRef::Embedded(model));
+    }
+    LOADED.with_borrow(|loaded| {
+        if let Some(model) = loaded.iter().find(|m| m.name() == name) {
+            return Ok(ModelRef::Loaded(model.clone()));
+        }
+        let available: Vec<&str> = embedded::names().into_iter().chain(loaded.iter().map(|m| m.name())).collect();
+        Err(Error::UnknownModel { name: name.to_string(), available: available.join(", ") }.into())
+    })
+}
+
+/// Every model: the embedded ones, then those loaded by `loadModel`; each with its
+/// name, input shape and range, classes, data set, layers and model card.
 #[wasm_bindgen(unchecked_return_type = "ModelSpec[]")]
 pub fn models() -> Result<JsValue, JsError> {
-    let specs: Vec<_> = embedded::all()?.iter().map(Model::spec).collect();
+    let mut specs: Vec<ModelSpec> = embedded::all()?.iter().map(|m| m.spec().clone()).collect();
+    LOADED.with_borrow(|loaded| specs.extend(loaded.iter().map(|m| m.spec().clone())));
     to_js(&specs)
+}
+
+/// Registers a model of your own (written by `export/lrp_export.py`) for `classify`,
+/// `explain`, `methods`, `removal` and `evaluate`, under the name in its description:
+/// `description` is the JSON text, `weights` the safetensors bytes (at most 1 MiB
+/// and 64 MiB). Every name, shape, dtype and value is checked; a bad file is an error
+/// and changes nothing. A model loaded again under the same name replaces the
+/// earlier one; the embedded models' names are taken. Returns its description.
+#[wasm_bindgen(js_name = loadModel, unchecked_return_type = "ModelSpec")]
+pub fn load_model(
+    #[wasm_bindgen(unchecked_param_type = "string")] description: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] weights: JsValue,
+) -> Result<JsValue, JsError> {
+    let text = description
+        .dyn_ref::<JsString>()
+        .ok_or_else(|| JsError::new("description: expected the JSON text of the model description"))?;
+    // UTF-16 units: a JSON text of n units has at least n / 2 … n bytes; refuse before copying.
+    if text.length() as usize > MAX_DESCRIPTION_BYTES {
+        return Err(JsError::new(&format!(
+            "description: {} characters, more than the {MAX_DESCRIPTION_BYTES} bytes a description may have",
+            text.length()
+        )));
+    }
+    let weights = weights
+        .dyn_ref::<Uint8Array>()
+        .ok_or_else(|| JsError::new("weights: expected a Uint8Array of the safetensors file"))?;
+    if weights.length() as usize > MAX_WEIGHTS_BYTES {
+        return Err(JsError::new(&format!(
+            "weights: {} bytes, more than the {MAX_WEIGHTS_BYTES} a weights file may have",
+            weights.length()
+        )));
+    }
+    let model = Model::from_bytes(&String::from(text), &weights.to_vec())?;
+    if embedded::names().contains(&model.name()) {
+        return Err(JsError::new(&format!(
+            "model description is not valid: name `{}` is an embedded model's; give yours another",
+            model.name()
+        )));
+    }
+    let spec = to_js(model.spec())?;
+    LOADED.with_borrow_mut(|loaded| {
+        loaded.retain(|m| m.name() != model.name());
+        loaded.push(Rc::new(model));
+    });
+    Ok(spec)
+}
+
+/// Forgets a model registered by `loadModel`; returns whether there was one of that name.
+#[wasm_bindgen(js_name = unloadModel)]
+pub fn unload_model(#[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) -> Result<bool, JsError> {
+    let name = name.as_string().ok_or_else(|| JsError::new("name: expected a model name"))?;
+    Ok(LOADED.with_borrow_mut(|loaded| {
+        let before = loaded.len();
+        loaded.retain(|m| m.name() != name);
+        loaded.len() < before
+    }))
 }
 
 /// Every rule, composite and baseline with its parameters (defaults and ranges as they
 /// apply to `model`, default `cnn`) and, for LRP, the rule each layer gets.
 #[wasm_bindgen(unchecked_return_type = "MethodInfo[]")]
 pub fn methods(#[wasm_bindgen(unchecked_param_type = "string")] model: Option<JsValue>) -> Result<JsValue, JsError> {
-    to_js(&lrp::catalogue(read_model(model.as_ref())?))
+    to_js(&lrp::catalogue(&*read_model(model.as_ref())?))
 }
 
 /// Classifies one input: `pixels` holds the model's input (784 values in [0, 1] for
@@ -144,6 +242,7 @@ pub fn classify(
     #[wasm_bindgen(unchecked_param_type = "string")] model: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
     let model = read_model(model.as_ref())?;
+    let model: &Model = &model;
     let forward = model.forward(model.batch(&read_pixels(&pixels, model)?)?)?;
     let logits: Vec<f32> = forward.logits().iter().copied().collect();
     to_js(&classification(model, forward.predictions()[0], &logits))
@@ -159,7 +258,8 @@ pub fn explain(
 ) -> Result<JsValue, JsError> {
     let name = method.as_string().ok_or_else(|| JsError::new("method: expected a method name such as \"epsilon\""))?;
     let params = read_params(params.as_ref())?;
-    let model = embedded::get(params.model.as_deref().unwrap_or(DEFAULT_MODEL))?;
+    let model = find_model(params.model.as_deref().unwrap_or(DEFAULT_MODEL))?;
+    let model: &Model = &model;
     let input = model.batch(&read_pixels(&pixels, model)?)?;
     let method = lrp::Method::parse(
         &name,
@@ -234,7 +334,7 @@ impl RemovalSettings {
 #[derive(Debug, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RemovalParams {
-    /// An embedded model; default `cnn`.
+    /// A model of `models()`; default `cnn`.
     #[tsify(optional)]
     pub model: Option<String>,
     /// The class whose answer is followed; default `"predicted"`.
@@ -288,7 +388,8 @@ pub fn removal(
 ) -> Result<JsValue, JsError> {
     let params: RemovalParams =
         read_options(params.as_ref(), "params", "{ model: \"cnn\", order: \"morf\", removal: \"road\" }")?;
-    let model = embedded::get(params.model.as_deref().unwrap_or(DEFAULT_MODEL))?;
+    let model = find_model(params.model.as_deref().unwrap_or(DEFAULT_MODEL))?;
+    let model: &Model = &model;
     let input = read_pixels(&pixels, model)?;
     model.check_values(&input)?;
     let relevance = read_values(&relevance, model, "relevance")?;
@@ -366,7 +467,8 @@ pub fn evaluate(
         ));
     }
     let settings: EvaluationSettings = read_options(settings.as_ref(), "settings", "{ removal: \"road\", steps: 20 }")?;
-    let model = embedded::get(params.model.as_deref().unwrap_or(DEFAULT_MODEL))?;
+    let model = find_model(params.model.as_deref().unwrap_or(DEFAULT_MODEL))?;
+    let model: &Model = &model;
     let pixels = pixels
         .dyn_ref::<Float32Array>()
         .ok_or_else(|| JsError::new("pixels: expected a Float32Array of whole inputs"))?
@@ -483,12 +585,12 @@ fn floats(values: &ndarray::ArrayD<f32>) -> Float32Array {
     }
 }
 
-fn read_model(model: Option<&JsValue>) -> Result<&'static Model, JsError> {
+fn read_model(model: Option<&JsValue>) -> Result<ModelRef, JsError> {
     match model {
-        None => Ok(embedded::get(DEFAULT_MODEL)?),
+        None => find_model(DEFAULT_MODEL),
         Some(name) => {
             let name = name.as_string().ok_or_else(|| JsError::new("model: expected a model name such as \"cnn\""))?;
-            Ok(embedded::get(&name)?)
+            find_model(&name)
         }
     }
 }

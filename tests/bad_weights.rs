@@ -258,3 +258,20 @@ fn int8_weights_without_good_scales_are_refused() {
     let message = error(&float_model, &valid_tensors());
     assert!(message.contains("go only with int8 tensors"), "{message}");
 }
+
+#[test]
+fn files_over_the_size_caps_are_refused() {
+    let tensors = weights(&valid_tensors());
+    let mut padded = description();
+    // Whitespace keeps the JSON valid: only its size is wrong.
+    let text = format!("{}{}", padded, " ".repeat(lrp::model::MAX_DESCRIPTION_BYTES));
+    let message = Model::from_bytes(&text, &tensors).unwrap_err().to_string();
+    assert!(message.contains("more than the 1048576 a description may have"), "{message}");
+    let mut huge = tensors.clone();
+    huge.resize(lrp::model::MAX_WEIGHTS_BYTES + 1, 0);
+    let message = Model::from_bytes(&padded.to_string(), &huge).unwrap_err().to_string();
+    assert!(message.contains("more than the 67108864 a weights file may have"), "{message}");
+    // Within the caps, the same model loads.
+    padded["name"] = json!("tiny-at-the-cap");
+    assert!(Model::from_bytes(&padded.to_string(), &tensors).is_ok());
+}

@@ -105,7 +105,7 @@ fn bad_arguments_fail_with_a_clear_message() {
     std::fs::write(&broken, b"\x93NUMPY not really").unwrap();
     let cases: [(&[&str], &str); 11] = [
         (&["explain", "test:0", "--rule", "magic"], "invalid value 'magic' for '--rule <RULE>'"),
-        (&["explain", "test:0", "--model", "resnet"], "[possible values: mlp-narrow, mlp-wide, cnn]"),
+        (&["explain", "test:0", "--model", "resnet"], "[possible values: mlp-narrow, mlp-wide, cnn, fashion-cnn]"),
         (&["explain", "test:0", "--param", "epsilon"], "expected name=value"),
         (&["explain", "test:0", "--param", "epsilon=-2"], "epsilon: expected a number from 0"),
         (&["explain", "test:0", "--param", "sigma=2"], "sigma: unknown parameter"),
@@ -335,4 +335,135 @@ fn ctrl_c_leaves_complete_files_for_what_has_finished() {
     let width = table.lines().next().unwrap().split(',').count();
     assert!(table.lines().all(|l| l.split(',').count() == width));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A model of one's own through `--model-file`: the exported RGB CNN (3×32×32) explains
+/// an input exactly as the library does, for `explain`, `classify` and `evaluate`.
+#[test]
+fn a_model_file_works_wherever_a_model_name_does() {
+    let dir = std::env::temp_dir().join(format!("lrp-cli-model-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lrp/models/rgb-cnn.json");
+    let model = lrp::Model::from_bytes(
+        &std::fs::read_to_string(json).unwrap(),
+        &std::fs::read(json.replace(".json", ".safetensors")).unwrap(),
+    )
+    .unwrap();
+    // Two inputs of 3×32×32: a ramp and its mirror image.
+    let pixels: Vec<f32> =
+        (0..2 * 3072).map(|i| if i < 3072 { i as f32 / 3071.0 } else { (6143 - i) as f32 / 3071.0 }).collect();
+    let input = dir.join("rgb.npy");
+    std::fs::write(&input, Npy { shape: vec![2, 3, 32, 32], data: pixels.clone() }.to_bytes()).unwrap();
+    let out = dir.join("relevance.npy");
+    let (ok, stdout, stderr) = lrp(&[
+        "explain",
+        input.to_str().unwrap(),
+        "--model-file",
+        json,
+        "--rule",
+        "epsilon-gamma-box",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["model"], "rgb-cnn");
+    let relevance = Npy::parse(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(relevance.shape, vec![2, 3072]);
+    let method = lrp::Method::parse("epsilon-gamma-box", &lrp::Params::default(), &model).unwrap();
+    let options = lrp::Options { output: lrp::OutputRelevance::Score, ..Default::default() };
+    let expected = lrp::explain(&model, model.batch(&pixels).unwrap(), &method, &options).unwrap();
+    assert_eq!(relevance.data, expected.relevance.iter().copied().collect::<Vec<f32>>());
+    let classes = model.classes();
+    let predicted = summary["inputs"][0]["prediction"].as_u64().unwrap() as usize;
+    assert!(predicted < classes.len());
+
+    let (ok, stdout, stderr) = lrp(&["classify", input.to_str().unwrap(), "--model-file", json]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("image\trgb-cnn\n0\t"), "{stdout}");
+    let (ok, _, stderr) = lrp(&[
+        "evaluate",
+        input.to_str().unwrap(),
+        "--model-file",
+        json,
+        "--method",
+        "epsilon",
+        "--steps",
+        "2",
+        "--k",
+        "20",
+        "--out",
+        dir.join("evaluation").to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let table = std::fs::read_to_string(dir.join("evaluation/table.csv")).unwrap();
+    assert!(table.lines().any(|l| l.starts_with("rgb-cnn,epsilon,")), "{table}");
+    // Its data set is not named, so `test` has no meaning for it.
+    let (ok, _, stderr) = lrp(&["classify", "test:0", "--model-file", json]);
+    assert!(!ok && stderr.contains("`test` is the test split of the model's data set"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Bad model files give one clear line each and no panic.
+#[test]
+fn bad_model_files_fail_with_a_clear_message() {
+    let dir = std::env::temp_dir().join(format!("lrp-cli-bad-model-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lrp/models/flat-mlp");
+    let json = std::fs::read_to_string(format!("{fixture}.json")).unwrap();
+    let weights = std::fs::read(format!("{fixture}.safetensors")).unwrap();
+    let write = |name: &str, json: &str, weights: &[u8]| {
+        std::fs::write(
+            dir.join(format!("{name}.json")),
+            json.replace("flat-mlp.safetensors", &format!("{name}.safetensors")),
+        )
+        .unwrap();
+        std::fs::write(dir.join(format!("{name}.safetensors")), weights).unwrap();
+        dir.join(format!("{name}.json")).to_str().unwrap().to_string()
+    };
+    let good = write("good", &json, &weights);
+    let truncated = write("truncated", &json, &weights[..weights.len() / 2]);
+    let unknown = write("unknown", &json.replacen("\"ReLU\"", "\"GELU\"", 1), &weights);
+    let reshaped = write("reshaped", &json.replacen("\"out_features\": 24", "\"out_features\": 25", 1), &weights);
+    let not_json = write("not-json", "{ \"format\": ", &weights);
+    let escaping = dir.join("escaping.json");
+    std::fs::write(&escaping, json.replace("flat-mlp.safetensors", "../flat-mlp.safetensors")).unwrap();
+    let missing = dir.join("missing.json");
+    std::fs::write(&missing, json.replace("flat-mlp.safetensors", "nowhere.safetensors")).unwrap();
+    // A weights file over the cap (sparse: no 65 MiB written).
+    let oversized = write("oversized", &json, &[]);
+    std::fs::File::create(dir.join("oversized.safetensors")).unwrap().set_len((64 << 20) + 1).unwrap();
+    let row: Vec<f32> = vec![0.5; 64];
+    let input = dir.join("flat.npy");
+    std::fs::write(&input, Npy { shape: vec![1, 64], data: row }.to_bytes()).unwrap();
+    let input = input.to_str().unwrap();
+    let (ok, stdout, stderr) = lrp(&["classify", input, "--model-file", &good]);
+    assert!(ok && stdout.contains("flat-mlp\n0\t"), "{stdout}{stderr}");
+    let cases: [(&str, &str); 7] = [
+        (&truncated, "weights file is not valid"),
+        (&unknown, "unknown variant `GELU`"),
+        (&reshaped, "layer 0 (Linear)"),
+        (&not_json, "model description is not valid"),
+        (escaping.to_str().unwrap(), "must be a file name beside the description"),
+        (missing.to_str().unwrap(), "nowhere.safetensors"),
+        (&oversized, "more than the 67108864 a model file may have"),
+    ];
+    for (file, message) in cases {
+        let (ok, _, stderr) = lrp(&["classify", input, "--model-file", file]);
+        assert!(!ok && stderr.contains(message) && !stderr.contains("panicked"), "{file}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn test_means_the_test_split_of_the_models_data_set() {
+    let (ok, stdout, stderr) = lrp(&["classify", "test", "--quiet", "--model", "fashion-cnn"]);
+    assert!(ok, "{stderr}");
+    let correct = lrp::embedded::get("fashion-cnn").unwrap().card().test_correct;
+    assert!(stdout.contains(&format!("fashion-cnn: {correct}/10000 correct")), "{stdout}");
+    let (ok, stdout, _) = lrp(&["explain", "test:0", "--model", "fashion-cnn"]);
+    assert!(ok);
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["inputs"][0]["label"], 9, "test image 0 of Fashion-MNIST is an ankle boot");
 }

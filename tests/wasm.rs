@@ -227,7 +227,7 @@ fn feature_removal_in_wasm_gives_the_native_curves_one_by_one_and_in_slices() {
             }
         }
     }
-    assert_eq!(checked, 3 * 3 * 3 * CURVE_INPUTS);
+    assert_eq!(checked, embedded::names().len() * 3 * 3 * CURVE_INPUTS);
 }
 
 #[wasm_bindgen_test]
@@ -336,7 +336,9 @@ fn bad_arguments_throw_errors_that_name_them_and_the_module_keeps_working() {
 #[wasm_bindgen_test]
 fn the_catalogues_list_models_and_methods_as_plain_objects() {
     let models = Array::from(&wasm::models().unwrap());
-    assert_eq!(models.length(), 3);
+    assert_eq!(models.length(), 4);
+    assert_eq!(get(&models.get(2), "dataset").as_string().unwrap(), "mnist");
+    assert_eq!(get(&models.get(3), "dataset").as_string().unwrap(), "fashion-mnist");
     let card = get(&get(&models.get(2), "card"), "training");
     assert!(!card.is_instance_of::<js_sys::Map>(), "a plain object, not a Map");
     assert_eq!(Object::get_prototype_of(&card), Object::get_prototype_of(&Object::new()));
@@ -362,4 +364,104 @@ fn the_catalogues_list_models_and_methods_as_plain_objects() {
         number(&get(&models.get(2), "card"), "test_correct"),
         embedded::get("cnn").unwrap().card().test_correct as f64
     );
+}
+
+const RGB_JSON: &str = include_str!("fixtures/lrp/models/rgb-cnn.json");
+const RGB_WEIGHTS: &[u8] = include_bytes!("fixtures/lrp/models/rgb-cnn.safetensors");
+
+fn bytes(data: &[u8]) -> JsValue {
+    js_sys::Uint8Array::from(data).into()
+}
+
+/// A model brought by the user: `loadModel` registers it, every function takes it by
+/// name, and it explains exactly as the native engine does; a bad file is an error
+/// that changes nothing, and `unloadModel` forgets it.
+#[wasm_bindgen_test]
+fn a_loaded_model_explains_as_natively_and_bad_files_change_nothing() {
+    let embedded_count = embedded::names().len() as u32;
+    let spec = wasm::load_model(RGB_JSON.into(), bytes(RGB_WEIGHTS)).unwrap();
+    assert_eq!(get(&spec, "name").as_string().unwrap(), "rgb-cnn");
+    let models = Array::from(&wasm::models().unwrap());
+    assert_eq!(models.length(), embedded_count + 1);
+    assert_eq!(get(&models.get(embedded_count), "name").as_string().unwrap(), "rgb-cnn");
+
+    let native = lrp::Model::from_bytes(RGB_JSON, RGB_WEIGHTS).unwrap();
+    let pixels: Vec<f32> = (0..3072).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
+    let params = || Some(object(&[("model", "rgb-cnn".into())]));
+    let result =
+        wasm::explain(Float32Array::from(pixels.as_slice()).into(), "epsilon-gamma-box".into(), params()).unwrap();
+    let method = lrp::Method::parse("epsilon-gamma-box", &lrp::Params::default(), &native).unwrap();
+    let expected = lrp::explain(&native, native.batch(&pixels).unwrap(), &method, &lrp::Options::default()).unwrap();
+    assert_eq!(
+        Float32Array::from(get(&result, "relevance")).to_vec(),
+        expected.relevance.iter().copied().collect::<Vec<_>>()
+    );
+    assert_eq!(get(&result, "layers").dyn_into::<Array>().unwrap().length() as usize, native.layers().len());
+    let classified = wasm::classify(Float32Array::from(pixels.as_slice()).into(), Some("rgb-cnn".into())).unwrap();
+    assert_eq!(number(&classified, "prediction") as usize, expected.predictions[0]);
+    assert!(wasm::methods(Some("rgb-cnn".into())).is_ok());
+    // The wrong input length names the model's shape.
+    let error =
+        message(wasm::explain(Float32Array::new_with_length(784).into(), "epsilon".into(), params()).unwrap_err());
+    assert!(error.contains("expected 3072 values"), "{error}");
+
+    // Bad files, each refused with what is wrong.
+    let file = SafeTensors::deserialize(RGB_WEIGHTS).unwrap();
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> =
+        file.tensors().into_iter().map(|(n, v)| (n, v.shape().to_vec(), v.data().to_vec())).collect();
+    tensors.sort();
+    tensors[0].2[..4].copy_from_slice(&f32::NAN.to_le_bytes());
+    let poisoned_name = tensors[0].0.clone();
+    let poisoned = safetensors::serialize(
+        tensors.iter().map(|(n, s, d)| {
+            (n.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), d).unwrap())
+        }),
+        None,
+    )
+    .unwrap();
+    let cases: Vec<(JsValue, JsValue, String)> = vec![
+        (RGB_JSON.into(), bytes(&RGB_WEIGHTS[..RGB_WEIGHTS.len() - 100]), "weights file is not valid".into()),
+        (RGB_JSON.replacen("\"ReLU\"", "\"GELU\"", 1).into(), bytes(RGB_WEIGHTS), "unknown variant `GELU`".into()),
+        (
+            RGB_JSON.replacen("\"out_channels\": 8", "\"out_channels\": 9", 1).into(),
+            bytes(RGB_WEIGHTS),
+            "layer 0 (Conv2d)".into(),
+        ),
+        (RGB_JSON.into(), bytes(&poisoned), format!("tensor `{poisoned_name}` holds a non-finite value")),
+        (
+            " ".repeat(lrp::model::MAX_DESCRIPTION_BYTES + 1).into(),
+            bytes(RGB_WEIGHTS),
+            "more than the 1048576 bytes".into(),
+        ),
+        (
+            RGB_JSON.replace("\"rgb-cnn\"", "\"cnn\"").into(),
+            bytes(RGB_WEIGHTS),
+            "name `cnn` is an embedded model's".into(),
+        ),
+        (RGB_JSON.into(), "weights".into(), "weights: expected a Uint8Array".into()),
+        (3.into(), bytes(RGB_WEIGHTS), "description: expected the JSON text".into()),
+    ];
+    for (description, weights, wanted) in cases {
+        let error = message(wasm::load_model(description, weights).unwrap_err());
+        assert!(error.contains(&wanted), "{error:?} should contain {wanted:?}");
+        assert_eq!(Array::from(&wasm::models().unwrap()).length(), embedded_count + 1, "nothing changed");
+        let again =
+            wasm::explain(Float32Array::from(pixels.as_slice()).into(), "epsilon-gamma-box".into(), params()).unwrap();
+        assert_eq!(
+            Float32Array::from(get(&again, "relevance")).to_vec(),
+            expected.relevance.iter().copied().collect::<Vec<_>>()
+        );
+    }
+
+    // Loading again under the same name replaces it; unloading forgets it.
+    let renamed = RGB_JSON.replace("\"airplane\"", "\"plane\"");
+    wasm::load_model(renamed.into(), bytes(RGB_WEIGHTS)).unwrap();
+    let models = Array::from(&wasm::models().unwrap());
+    assert_eq!(models.length(), embedded_count + 1);
+    assert_eq!(Array::from(&get(&models.get(embedded_count), "classes")).get(0).as_string().unwrap(), "plane");
+    assert!(wasm::unload_model("rgb-cnn".into()).unwrap());
+    assert!(!wasm::unload_model("rgb-cnn".into()).unwrap());
+    let error =
+        message(wasm::classify(Float32Array::from(pixels.as_slice()).into(), Some("rgb-cnn".into())).unwrap_err());
+    assert!(error.contains("unknown model `rgb-cnn`"), "{error}");
 }

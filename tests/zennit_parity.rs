@@ -1,8 +1,10 @@
 //! Every rule, composite and baseline matches Zennit 0.5.1: max |ours − Zennit| ≤ 1e-5 ×
-//! max |Zennit| for each relevance map, on the three shipped models and on two small
-//! test models with what they lack (average pooling, padding, stride, non-square
-//! kernels, padded max-pooling). The fixtures are written by reference/zennit_fixtures.py
-//! (float64 Zennit, stored float32).
+//! max |Zennit| for each relevance map, on the four shipped models, on two small test
+//! models with what they lack (average pooling, padding, stride, non-square kernels,
+//! padded max-pooling), and on three models exported from PyTorch by
+//! export/lrp_export.py (RGB 3×32×32, BatchNorm merged, a flat input), for which
+//! Zennit ran on the original PyTorch model with its BatchNorm canonizer. The fixtures
+//! are written by reference/zennit_fixtures.py (float64 Zennit, stored float32).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -138,6 +140,9 @@ fn every_method_matches_zennit() {
         println!("{case:<28} worst relative difference to Zennit {relative:.2e}");
     }
     assert_eq!(cases.cases.len(), 26);
-    assert!(checked >= 26 * (3 * 8 + 2 * 4), "checked {checked} maps");
+    for exported in ["rgb-cnn", "bn-cnn", "flat-mlp"] {
+        assert!(models.iter().any(|m| m.name() == exported), "{exported} has fixtures");
+    }
+    assert!(checked >= 26 * (4 * 8 + 5 * 4), "checked {checked} maps");
     assert!(failures.is_empty(), "{} of {checked} maps differ from Zennit:\n{}", failures.len(), failures.join("\n"));
 }

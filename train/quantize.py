@@ -8,12 +8,12 @@ model trained from now on (train.py) is exported this way directly.
 import torch
 
 import architectures
-import mnist
+import datasets
 import weights_io
 
 
 def main():
-    test_x, test_y = map(torch.from_numpy, mnist.load_split("test"))
+    test_x, test_y = map(torch.from_numpy, datasets.load_split("test"))
     for name in architectures.MODELS:
         model, description = weights_io.load(name)
         card = description["card"]

@@ -1,6 +1,7 @@
-"""Trains the shipped MNIST classifiers on the full training split and exports them.
+"""Trains the shipped classifiers on the full training split of their data set
+(MNIST; Fashion-MNIST for fashion-cnn) and exports them.
 
-    python3 train/train.py                 # all three models
+    python3 train/train.py                 # every model
     python3 train/train.py --model cnn     # one
 
 Deterministic on CPU for a given torch version (fixed seeds, fixed thread count).
@@ -17,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 import architectures
-import mnist
+import datasets
 import weights_io
 
 RECIPES = {
@@ -25,15 +26,22 @@ RECIPES = {
     "mlp-narrow": dict(epochs=30, lr=2e-3, augment=0.5, weight_decay=1e-4),
     "mlp-wide": dict(epochs=30, lr=1.5e-3, augment=0.5, weight_decay=1e-4),
     "cnn": dict(epochs=16, lr=3e-3, augment=1.0, weight_decay=1e-4),
+    # Clothes are photographed upright and centred: small jitter, and mirror images.
+    "fashion-cnn": dict(epochs=20, lr=3e-3, augment=0.3, weight_decay=1e-4, mirror=True),
 }
 BATCH = 128
+DATA_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 # Light affine jitter: people draw off-centre, a little rotated, larger or smaller.
 MAX_DEGREES, MAX_SHIFT_PX, MAX_SCALE = 10.0, 2.0, 0.1
 
 
-def augment(x, strength, generator):
-    """Random rotation/scale/shift of a batch; half the images are left untouched."""
+def augment(x, strength, generator, mirror=False):
+    """Random rotation/scale/shift of a batch (half the images are left untouched),
+    and with `mirror` a left-right flip of a random half."""
     n = x.shape[0]
+    if mirror:
+        flip = torch.rand(n, generator=generator) < 0.5
+        x = torch.where(flip[:, None, None, None], x.flip(-1), x)
     u = lambda: torch.rand(n, generator=generator) * 2 - 1  # noqa: E731
     angle = u() * math.radians(MAX_DEGREES) * strength
     scale = 1 + u() * MAX_SCALE * strength
@@ -54,8 +62,11 @@ def count_correct(model, images, labels):
                for i in range(0, len(images), 1000))
 
 
-def train(name, train_x, train_y, test_x, test_y, out):
+def train(name, out):
     recipe = RECIPES[name]
+    dataset = architectures.DATASET[name]
+    train_x, train_y = map(torch.from_numpy, datasets.load_split("train", dataset))
+    test_x, test_y = map(torch.from_numpy, datasets.load_split("test", dataset))
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(0)
     model = architectures.build(name)
@@ -69,7 +80,7 @@ def train(name, train_x, train_y, test_x, test_y, out):
         order = torch.randperm(len(train_x), generator=generator)
         for i in range(0, len(order), BATCH):
             idx = order[i:i + BATCH]
-            x = augment(train_x[idx], recipe["augment"], generator)
+            x = augment(train_x[idx], recipe["augment"], generator, recipe.get("mirror", False))
             loss = F.cross_entropy(model(x), train_y[idx])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -80,21 +91,27 @@ def train(name, train_x, train_y, test_x, test_y, out):
               f"({time.time() - start:.0f}s)", flush=True)
 
     card_training = {
-        "data": "MNIST training split, all 60,000 images, pixels scaled to [0, 1]",
+        "data": f"{DATA_NAMES[dataset]} training split, all 60,000 images, pixels scaled to [0, 1]",
         "augmentation": f"half of each batch: rotation up to {MAX_DEGREES * recipe['augment']:g} deg, "
                         f"shift up to {MAX_SHIFT_PX * recipe['augment']:g} px, "
-                        f"scale up to {MAX_SCALE * recipe['augment']:g}",
+                        f"scale up to {MAX_SCALE * recipe['augment']:g}"
+                        + ("; a random half mirrored left-right" if recipe.get("mirror") else ""),
         "optimizer": f"AdamW, one-cycle lr peak {recipe['lr']:g}, weight decay {recipe['weight_decay']:g}, "
                      f"batch {BATCH}, {recipe['epochs']} epochs, cross-entropy",
         "seed": 0,
         "torch": torch.__version__,
     }
-    parameters = sum(p.numel() for p in model.parameters())
-    exported, _ = weights_io.save(name, model, {"parameters": parameters}, out)
+    dropout = [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+    if dropout:
+        card_training["dropout"] = f"p = {', '.join(f'{p:g}' for p in dropout)} while training; left out by the export"
+    classes = datasets.CLASSES[dataset]
+    model.eval()  # the export leaves Dropout out, as eval mode does
+    exported, _ = weights_io.save(name, model, {}, out, classes=classes, dataset=dataset)
     correct = count_correct(exported, test_x, test_y)
+    parameters = sum(p.numel() for p in exported.parameters())
     card = {"parameters": parameters, "test_correct": correct, "test_total": len(test_x),
             "test_accuracy": correct / len(test_x), "storage": weights_io.INT8_STORAGE, "training": card_training}
-    weights_io.save(name, model, card, out)
+    weights_io.save(name, model, card, out, classes=classes, dataset=dataset)
     print(f"{name}: exported int8 weights, test accuracy {correct / 100:.2f}% "
           f"({parameters} parameters)", flush=True)
 
@@ -107,10 +124,8 @@ def main():
     torch.set_num_threads(2)
     random.seed(0)
     np.random.seed(0)
-    train_x, train_y = map(torch.from_numpy, mnist.load_split("train"))
-    test_x, test_y = map(torch.from_numpy, mnist.load_split("test"))
     for name in args.model or architectures.MODELS:
-        train(name, train_x, train_y, test_x, test_y, args.out)
+        train(name, args.out)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@
 // lrp-explanation after each explanation (bubbling, composed).
 import { GALLERY } from "./gallery.js";
 import { Controls, methodNote } from "./controls.js";
+import { START, sameInputs } from "./defaults.js";
 import { DrawingPad } from "./pad.js";
 import { CompareView } from "./compare-view.js";
 import { RemovalView } from "./removal-view.js";
@@ -480,7 +481,12 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     pad = new DrawingPad($("pad"));
     const info = await client.ready;
     performance.mark("lrp:ready"); // benches/first-load.mjs
-    controls = new Controls(info, root);
+    // The page's inputs are digits (drawn, or from the MNIST gallery): it offers the
+    // models of the start model's data set, of the same input shape.
+    // (Fashion-MNIST's model is in the module and the CLI; the page gains it with a data set switch.)
+    const startModel = info.models.find((m) => m.name === START.model) ?? info.models[0];
+    const models = info.models.filter((m) => sameInputs(m, startModel));
+    controls = new Controls({ ...info, models }, root);
     const problems = [...(start.problems ?? []), ...controls.apply(start)];
     // An embedding page's mistake: said until the page is reloaded, next to any later error.
     if (problems.length) state.settingsProblem = `The settings asked for do not fit: ${problems.join("; ")}. Using the defaults there.`;

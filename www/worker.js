@@ -6,12 +6,13 @@
 // Messages: { kind: "hello" } is answered, once the module is loaded, with
 // { type: "ready", models, methods } (or { type: "failed", error }); the worker
 // posts nothing unasked, so a page may start it early and listen later. Jobs:
-// { kind: "explain" (default), pixels, method, params, everyModel?, slim? },
+// { kind: "explain" (default), pixels, method, params, everyModel?, slim? } (everyModel:
+// the decision of every model that reads the same inputs, defaults.js sameInputs),
 // { kind: "removal", pixels, relevance, params }, { kind: "evaluate", pixels,
 // labels, method, params, settings } and { kind: "report", tallies, settings }:
 // each calls the module function of its name (see pkg/lrp.d.ts).
 import init, { initSync, models, methods, classify, explain, removal, evaluate, report } from "../pkg/lrp.js";
-import { START } from "./defaults.js";
+import { START, sameInputs } from "./defaults.js";
 
 // The one-file build (scripts/build-offline.mjs) puts the wasm bytes into this worker's
 // source; served, the module fetches (and streams) lrp_bg.wasm beside lrp.js.
@@ -25,7 +26,9 @@ const ready = loaded.then(() => {
   const list = models();
   // Each method as it applies to each model (ranges, the rule of every layer).
   const catalogue = Object.fromEntries(list.map((m) => [m.name, methods(m.name)]));
-  return { models: list, methods: catalogue, names: list.map((m) => m.name) };
+  // The models that read each model's inputs, for "every network on this input".
+  const peers = Object.fromEntries(list.map((m) => [m.name, list.filter((o) => sameInputs(m, o)).map((o) => o.name)]));
+  return { models: list, methods: catalogue, peers };
 });
 // Answered only once the first explanation is prepared: so the page's first request does
 // not wait behind it in a worker that two cores share with the page (in 8 interleaved
@@ -43,19 +46,19 @@ const prepared = ready.then((loaded) => {
  * model's classification: computing one such explanation of a made-up input now, while
  * the page is still loading, compiles what that request needs.
  */
-function warmUp({ models, names }) {
+function warmUp({ models, peers }) {
   const spec = models.find((m) => m.name === START.model) ?? models[0];
   // A band across the middle of the model's input, at full ink: any shape will do.
   const size = spec.input_shape.reduce((a, b) => a * b, 1);
   const band = new Float32Array(size).fill(spec.input_range[1], Math.floor(0.3 * size), Math.ceil(0.7 * size));
   try {
-    explainJob(names, { pixels: band, method: START.method, params: { model: spec.name }, everyModel: true });
+    explainJob(peers, { pixels: band, method: START.method, params: { model: spec.name }, everyModel: true });
   } catch {
     // a module without the start method: nothing to prepare
   }
 }
 
-function explainJob(names, { pixels, method, params, everyModel, slim }) {
+function explainJob(peers, { pixels, method, params, everyModel, slim }) {
   const explanation = explain(pixels, method, params);
   let result = explanation;
   if (slim) {
@@ -64,7 +67,7 @@ function explainJob(names, { pixels, method, params, everyModel, slim }) {
     result = { model, method, prediction, target, confidence, relevance, relevanceSum };
   }
   if (everyModel) {
-    result.everyModel = names.map((name) => {
+    result.everyModel = peers[explanation.model].map((name) => {
       const { prediction, confidence, probabilities } = classify(pixels, name);
       return { model: name, prediction, confidence, probability: probabilities[prediction] };
     });
@@ -81,11 +84,11 @@ const JOBS = {
 
 self.onmessage = async ({ data }) => {
   const { id, kind = "explain" } = data;
-  let names;
+  let peers;
   try {
     const loaded = await prepared;
     if (kind === "hello") return postMessage({ type: "ready", models: loaded.models, methods: loaded.methods, timing });
-    names = loaded.names;
+    peers = loaded.peers;
   } catch (error) {
     return postMessage(kind === "hello"
       ? { type: "failed", error: String(error?.message ?? error) }
@@ -94,7 +97,7 @@ self.onmessage = async ({ data }) => {
   try {
     const job = JOBS[kind];
     if (!job) throw new Error(`unknown job ${kind}`);
-    postMessage({ type: "result", id, ok: true, result: job(names, data) });
+    postMessage({ type: "result", id, ok: true, result: job(peers, data) });
   } catch (error) {
     // A trap (a Rust panic, which is a bug) can leave the instance in a broken state:
     // report it as such, and the page replaces this worker with a fresh one.

@@ -6,7 +6,7 @@ use std::path::Path;
 use lrp::data::npy::NpyStream;
 use lrp::evaluation::{confidence, raw_confidence, softmax};
 use lrp::lrp::{catalogue, Books, Kind, RuleInfo};
-use lrp::{embedded, explain, Error, Explanation, Method, Options, OutputRelevance, Params, Target};
+use lrp::{embedded, explain, Error, Explanation, Method, Model, Options, OutputRelevance, Params, Target};
 use ndarray::Axis;
 use serde::Serialize;
 use serde_json::json;
@@ -15,7 +15,7 @@ use super::{batches, input};
 
 pub struct Request<'a> {
     pub input: &'a str,
-    pub model: &'a str,
+    pub model: &'a Model,
     pub rule: &'a str,
     pub params: &'a [String],
     pub layers: Option<&'a str>,
@@ -47,7 +47,7 @@ pub fn params(pairs: &[String], layers: Option<&str>) -> Result<Params, Error> {
 /// the .npy (written beside it and renamed when complete) and the summary to stdout,
 /// so memory stays flat however many inputs there are.
 pub fn run(request: &Request) -> Result<(), Error> {
-    let model = embedded::get(request.model)?;
+    let model = request.model;
     let params = params(request.params, request.layers)?;
     let method = Method::parse(request.rule, &params, model)?;
     let options = Options { target: request.target, output: request.output, zero_bias: request.zero_bias };

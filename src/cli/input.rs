@@ -1,9 +1,9 @@
-//! Reading images for the CLI: PNG, IDX (gzip or raw), .npy, `test:N` (a digit of
-//! the committed MNIST test split) or `test` (all of it, with its labels).
+//! Reading images for the CLI: PNG, IDX (gzip or raw), .npy, `test:N` (an image of
+//! the committed test split of the model's data set) or `test` (all of it, with its labels).
 
 use std::path::{Path, PathBuf};
 
-use lrp::data::{idx::Idx, npy::Npy, png, MNIST_TEST_IMAGES, MNIST_TEST_LABELS};
+use lrp::data::{idx::Idx, npy::Npy, png};
 use lrp::{Error, Model};
 
 /// Pixels of one or more images, one after another, and the labels when known.
@@ -17,10 +17,10 @@ pub struct Images {
 pub fn read(input: &str, invert: bool, model: &Model) -> Result<Images, Error> {
     let input_len = model.input_len();
     let (pixels, labels) = match input.strip_prefix("test:") {
-        Some(index) => test_digit(index)?,
+        Some(index) => test_image(index, model)?,
         None if input == "test" => {
-            let images = Idx::open(MNIST_TEST_IMAGES)?;
-            (images.to_unit_f32(), Some(Idx::open(MNIST_TEST_LABELS)?.data))
+            let (images, labels) = test_split(model)?;
+            (Idx::open(images)?.to_unit_f32(), Some(Idx::open(labels)?.data))
         }
         None => {
             let path = Path::new(input);
@@ -62,6 +62,10 @@ pub struct Dataset {
     /// A model name, or `all`.
     #[arg(long, default_value = "all", value_parser = super::model_names(true))]
     pub model: String,
+    /// A model of your own (see export/lrp_export.py) instead of --model: its JSON
+    /// description, with its safetensors file beside it.
+    #[arg(long, value_name = "PATH.json")]
+    pub model_file: Option<PathBuf>,
 }
 
 /// One model's inputs: `count` of them, flat, and their labels if known.
@@ -73,11 +77,7 @@ pub struct Inputs {
 
 impl Dataset {
     pub fn models(&self) -> Result<Vec<&'static Model>, Error> {
-        Ok(if self.model == "all" {
-            lrp::embedded::all()?.iter().collect()
-        } else {
-            vec![lrp::embedded::get(&self.model)?]
-        })
+        super::models::resolve(&self.model, self.model_file.as_deref())
     }
 
     /// The first `n` inputs (all without `n`) for `model`, with their labels.
@@ -110,15 +110,28 @@ pub fn read_labels(path: &Path, count: usize) -> Result<Vec<u8>, Error> {
     Ok(idx.data)
 }
 
-fn test_digit(index: &str) -> Result<(Vec<f32>, Option<Vec<u8>>), Error> {
-    let images = Idx::open(MNIST_TEST_IMAGES)?;
+/// The (images, labels) files of the model's test split.
+fn test_split(model: &Model) -> Result<(&'static str, &'static str), Error> {
+    let dataset = model.spec().dataset.as_deref();
+    dataset.and_then(lrp::data::test_split).ok_or_else(|| {
+        Error::Input(format!(
+            "`test` is the test split of the model's data set, and {} names {}",
+            model.name(),
+            dataset.map_or("none".to_string(), |d| format!("`{d}`, which is not in data/"))
+        ))
+    })
+}
+
+fn test_image(index: &str, model: &Model) -> Result<(Vec<f32>, Option<Vec<u8>>), Error> {
+    let (images, labels) = test_split(model)?;
+    let images = Idx::open(images)?;
     let i: usize = index
         .parse()
         .ok()
         .filter(|&i| i < images.len())
         .ok_or_else(|| Error::Input(format!("test:{index}: expected an index from 0 to {}", images.len() - 1)))?;
     let item = images.item_len();
-    let label = Idx::open(MNIST_TEST_LABELS)?.data[i];
+    let label = Idx::open(labels)?.data[i];
     Ok((images.data[i * item..(i + 1) * item].iter().map(|&v| v as f32 / 255.0).collect(), Some(vec![label])))
 }
 

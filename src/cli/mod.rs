@@ -43,6 +43,9 @@ enum Command {
         /// A model name, or `all`.
         #[arg(long, default_value = "all", value_parser = model_names(true))]
         model: String,
+        /// A model of your own instead of --model (JSON description, safetensors beside it).
+        #[arg(long, value_name = "PATH.json")]
+        model_file: Option<PathBuf>,
         /// IDX labels for the images; accuracy is printed when given.
         #[arg(long)]
         labels: Option<PathBuf>,
@@ -60,6 +63,9 @@ enum Command {
         input: String,
         #[arg(long, default_value = DEFAULT_MODEL, value_parser = model_names(false))]
         model: String,
+        /// A model of your own instead of --model (JSON description, safetensors beside it).
+        #[arg(long, value_name = "PATH.json")]
+        model_file: Option<PathBuf>,
         /// A rule, composite or baseline (listed below).
         #[arg(long, default_value = "epsilon", value_parser = PossibleValuesParser::new(METHODS.iter().map(|m| m.name)))]
         rule: String,
@@ -200,21 +206,24 @@ pub fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Models { json } => models::list(json),
-        Command::Classify { input, model, labels, invert, quiet } => {
-            models::classify(&input, &model, labels.as_deref(), invert, quiet)
+        Command::Classify { input, model, model_file, labels, invert, quiet } => {
+            models::resolve(&model, model_file.as_deref())
+                .and_then(|models| models::classify(&input, &models, labels.as_deref(), invert, quiet))
         }
-        Command::Explain { input, model, rule, params, layers, target, output, zero_bias, invert, out } => {
-            explain::run(&explain::Request {
-                input: &input,
-                model: &model,
-                rule: &rule,
-                params: &params,
-                layers: layers.as_deref(),
-                target,
-                output,
-                zero_bias,
-                invert,
-                out: out.as_deref(),
+        Command::Explain { input, model, model_file, rule, params, layers, target, output, zero_bias, invert, out } => {
+            models::resolve(&model, model_file.as_deref()).and_then(|models| {
+                explain::run(&explain::Request {
+                    input: &input,
+                    model: models[0],
+                    rule: &rule,
+                    params: &params,
+                    layers: layers.as_deref(),
+                    target,
+                    output,
+                    zero_bias,
+                    invert,
+                    out: out.as_deref(),
+                })
             })
         }
         Command::Evaluate {

@@ -16,7 +16,8 @@ macro_rules! embed {
 }
 
 /// (name, JSON description, safetensors bytes), in the order they are listed.
-const EMBEDDED: [(&str, &str, &[u8]); 3] = [embed!("mlp-narrow"), embed!("mlp-wide"), embed!("cnn")];
+const EMBEDDED: [(&str, &str, &[u8]); 4] =
+    [embed!("mlp-narrow"), embed!("mlp-wide"), embed!("cnn"), embed!("fashion-cnn")];
 
 static MODELS: OnceLock<Result<Vec<Model>>> = OnceLock::new();
 

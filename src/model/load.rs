@@ -17,12 +17,31 @@ use crate::{Error, Result};
 /// `h + 2·padding`) from overflowing, even with wasm's 32-bit `usize`.
 pub const MAX_VALUES: usize = 1 << 28;
 
+/// The largest model files accepted (the module's `loadModel`, the CLI's `--model-file`):
+/// a description of 1 MiB and weights of 64 MiB (16 M float32 parameters, 64 M in int8),
+/// enough for any network the page can explain at a useful speed, and far below what
+/// would exhaust a browser tab's memory once decoded to float32.
+pub const MAX_DESCRIPTION_BYTES: usize = 1 << 20;
+pub const MAX_WEIGHTS_BYTES: usize = 64 << 20;
+
 /// Values in a tensor of this shape, if at most [`MAX_VALUES`].
 fn values_in(shape: &[usize]) -> Option<usize> {
     shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).filter(|&n| n <= MAX_VALUES)
 }
 
 pub fn load(description: &str, weights: &[u8]) -> Result<Model> {
+    if description.len() > MAX_DESCRIPTION_BYTES {
+        return Err(Error::Description(format!(
+            "{} bytes, more than the {MAX_DESCRIPTION_BYTES} a description may have",
+            description.len()
+        )));
+    }
+    if weights.len() > MAX_WEIGHTS_BYTES {
+        return Err(Error::Weights(format!(
+            "{} bytes, more than the {MAX_WEIGHTS_BYTES} a weights file may have",
+            weights.len()
+        )));
+    }
     let spec: ModelSpec = serde_json::from_str(description).map_err(|e| Error::Description(e.to_string()))?;
     if spec.format != FORMAT {
         return Err(Error::Description(format!("format is `{}`, expected `{FORMAT}`", spec.format)));

@@ -8,6 +8,7 @@ pub mod spec;
 use ndarray::{ArrayD, Axis, IxDyn};
 
 pub use layer::{Conv2d, Dense, Layer, Pool2d};
+pub use load::{MAX_DESCRIPTION_BYTES, MAX_WEIGHTS_BYTES};
 pub use spec::{Card, ModelSpec};
 
 use crate::evaluation::argmax;

@@ -19,6 +19,12 @@ pub struct ModelSpec {
     /// The pixel range the model was trained on; z^B uses it as its bounds.
     pub input_range: [f32; 2],
     pub classes: Vec<String>,
+    /// The data set the model was trained on (`mnist`, `fashion-mnist`), when known:
+    /// its test split is what `test` means for this model, and the page groups its
+    /// models by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub dataset: Option<String>,
     /// File name of the safetensors file, relative to the description.
     pub weights: String,
     pub layers: Vec<LayerSpec>,

@@ -2,7 +2,6 @@
 #![allow(dead_code)] // each test file uses some of them
 
 use lrp::data::idx::Idx;
-use lrp::data::{MNIST_TEST_IMAGES, MNIST_TEST_LABELS};
 use lrp::{explain, Explanation, Method, Model, Options, Params};
 use ndarray::{ArrayD, Axis, IxDyn};
 use safetensors::tensor::{serialize, TensorView};
@@ -13,16 +12,22 @@ pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The official MNIST test split: pixels in [0, 1] (10,000 × 784) and labels.
 pub fn test_split() -> (Vec<f32>, Vec<u8>) {
-    let images = Idx::open(MNIST_TEST_IMAGES).expect("test images");
-    let labels = Idx::open(MNIST_TEST_LABELS).expect("test labels");
+    test_split_of("mnist")
+}
+
+/// The official test split of a data set the repository holds (`mnist`, `fashion-mnist`).
+pub fn test_split_of(dataset: &str) -> (Vec<f32>, Vec<u8>) {
+    let (images, labels) = lrp::data::test_split(dataset).expect("a data set in data/");
+    let images = Idx::open(images).expect("test images");
+    let labels = Idx::open(labels).expect("test labels");
     assert_eq!(images.dims, vec![10_000, 28, 28]);
     assert_eq!(labels.dims, vec![10_000]);
     (images.to_unit_f32(), labels.data)
 }
 
-/// The first `n` test digits as a batch for `model`.
+/// The first `n` test images of the model's data set (MNIST if it names none) as a batch.
 pub fn digits(model: &Model, n: usize) -> ArrayD<f32> {
-    let (images, _) = test_split();
+    let (images, _) = test_split_of(model.spec().dataset.as_deref().unwrap_or("mnist"));
     model.batch(&images[..n * 784]).unwrap()
 }
 

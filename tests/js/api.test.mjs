@@ -261,3 +261,31 @@ test("a name where another type belongs is an Error, not a memory fault", () => 
   }
   assert.equal(lrp.classify(pixels, "cnn").model, "cnn");
 });
+
+test("loadModel registers an exported model for every function; random damage to its files throws an Error", () => {
+  const fixture = (ext) => readFileSync(fileURLToPath(new URL(`../fixtures/lrp/models/bn-cnn.${ext}`, import.meta.url)));
+  const json = fixture("json").toString("utf8");
+  const weights = new Uint8Array(fixture("safetensors"));
+  const spec = lrp.loadModel(json, weights);
+  assert.equal(spec.name, "bn-cnn");
+  assert.deepEqual(lrp.models().map((m) => m.name), [...MODELS, "bn-cnn"]);
+  const pixels = new Float32Array(784).fill(0.5, 200, 500);
+  const e = lrp.explain(pixels, "epsilon-gamma-box", { model: "bn-cnn" });
+  assert.equal(e.relevance.length, 784);
+  assert.equal(e.layers.length, spec.layers.length);
+  assert.equal(lrp.classify(pixels, "bn-cnn").prediction, e.prediction);
+  const { next, int } = generator(SEED);
+  for (let round = 0; round < 200; round += 1) {
+    const bytes = weights.slice(0, round % 2 ? weights.length : int(weights.length));
+    for (let flips = int(4); flips > 0; flips -= 1) bytes[int(bytes.length)] = int(256);
+    const text = round % 3 ? json : json.slice(0, int(json.length)) + (next() < 0.5 ? "}" : "");
+    try {
+      lrp.loadModel(text, bytes); // some damage leaves a valid model (a changed weight): then it is replaced
+    } catch (error) {
+      assert.ok(error instanceof Error && error.message.length > 0, String(error));
+    }
+  }
+  assert.ok(lrp.unloadModel("bn-cnn"));
+  assert.deepEqual(lrp.models().map((m) => m.name), MODELS, "back to the embedded models");
+  assert.equal(lrp.explain(pixels, "epsilon-gamma-box", { model: "cnn" }).relevance.length, 784, "still working");
+});
