@@ -1,28 +1,35 @@
-// Where the page finds its worker and the MNIST test split: the files beside it when
-// it is served, or what the one-file offline build (scripts/build-offline.mjs) put in
-// `globalThis.LRP_OFFLINE` before this module ran: { worker: a Blob URL, testSplit:
-// { images, labels } as gzipped IDX bytes }. The one place that knows the difference.
+// Where the page finds its worker and the test splits (MNIST's, Fashion-MNIST's): the
+// files beside it when it is served, or what the one-file offline build
+// (scripts/build-offline.mjs) put in `globalThis.LRP_OFFLINE` before this module ran:
+// { worker: a Blob URL, testSplit: MNIST's { images, labels } as gzipped IDX bytes }.
+// The one place that knows the difference.
 const offline = globalThis.LRP_OFFLINE ?? null;
 
 /** The worker: `new LrpClient(...WORKER)`. In a page opened from disk, a module worker from a Blob URL fails to start in Chromium; a classic one starts. */
 export const WORKER = offline ? [offline.worker, "classic"] : [new URL("./worker.js", import.meta.url), "module"];
 
-const TEST_SPLIT = { images: "../data/mnist/t10k-images-idx3-ubyte.gz", labels: "../data/mnist/t10k-labels-idx1-ubyte.gz" };
+const split = (dataset) => ({ images: `../data/${dataset}/t10k-images-idx3-ubyte.gz`, labels: `../data/${dataset}/t10k-labels-idx1-ubyte.gz` });
+const TEST_SPLITS = { mnist: split("mnist"), "fashion-mnist": split("fashion-mnist") };
 
 /** How many test digits there are to evaluate on, or null if only loading them tells. */
 export const TEST_DIGITS = offline ? offline.testSplitDigits : null;
 
-/** Where the test split comes from, for messages. */
-export const TEST_SPLIT_SOURCE = offline ? "this file" : "data/mnist/ beside www/";
+/** Whether the test split of `dataset` can be had (the one-file build carries MNIST's only). */
+export const hasTestSplit = (dataset) => (offline ? dataset === "mnist" : dataset in TEST_SPLITS);
 
-/** One file of the MNIST test split ("images" or "labels"): the items of the IDX file, unpacked by the browser. */
-export async function testSplit(which) {
+/** Where the test split comes from, for messages. */
+export const testSplitSource = (dataset = "mnist") => (offline ? "this file" : `data/${dataset}/ beside www/`);
+
+/** One file of a test split ("images" or "labels"): the items of the IDX file, unpacked by the browser. */
+export async function testSplit(which, dataset = "mnist") {
   let body;
+  if (!hasTestSplit(dataset)) throw new Error(`no test split of ${dataset} here`);
   if (offline) {
     body = new Blob([offline.testSplit[which]]).stream();
   } else {
-    const response = await fetch(new URL(TEST_SPLIT[which], import.meta.url));
-    if (!response.ok) throw new Error(`${TEST_SPLIT[which]}: ${response.status} ${response.statusText}`);
+    const file = TEST_SPLITS[dataset][which];
+    const response = await fetch(new URL(file, import.meta.url));
+    if (!response.ok) throw new Error(`${file}: ${response.status} ${response.statusText}`);
     body = response.body;
   }
   const bytes = new Uint8Array(await new Response(body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());

@@ -3,7 +3,7 @@
 // in the background (the main explanation always goes first), so the page never
 // waits for it; cells from an older input stay visible, dimmed, until replaced.
 import { fmt, maxAbs } from "./colormap.js";
-import { drawMap } from "./render.js";
+import { drawMap, perPixel, viewOf } from "./render.js";
 
 const KIND_TITLES = { rule: "LRP rules", composite: "LRP composites", baseline: "other methods (not LRP)" };
 
@@ -19,12 +19,22 @@ export class CompareView {
     this.controls = controls;
     this.input = input; // () => Float32Array | null
     this.cmap = cmap; // () => colour map name
-    this.#build(pick);
+    this.pick = pick;
+    this.#build();
     details.addEventListener("toggle", () => this.refresh());
   }
 
-  #build(pick) {
+  /** The controls offer other models (another data set): a new grid, then recomputed. */
+  rebuild() {
+    this.#cells.clear();
+    this.#build();
+    this.refresh();
+  }
+
+  #build() {
     const { models, methods } = this.controls;
+    const pick = this.pick;
+    this.view = viewOf(models[0]);
     const box = this.details.querySelector(".compare-grid");
     const sections = [];
     for (const kind of Object.keys(KIND_TITLES)) {
@@ -52,7 +62,8 @@ export class CompareView {
           button.setAttribute("aria-label", `${method.name} on ${model.name}: not computed yet. Show it above.`);
           button.addEventListener("click", () => pick(model.name, method.name));
           const canvas = document.createElement("canvas");
-          canvas.width = canvas.height = 28;
+          canvas.width = this.view.w;
+          canvas.height = this.view.h;
           const text = document.createElement("span");
           text.textContent = "…";
           button.append(canvas, text);
@@ -72,7 +83,7 @@ export class CompareView {
   #legend() {
     const says = this.controls.models.map((m) => {
       const done = [...this.#cells.values()].find((c) => c.result?.model === m.name && c.button.dataset.state === "done");
-      return done ? `${m.name} (says ${done.result.prediction})` : m.name;
+      return done ? `${m.name} (says ${m.classes[done.result.prediction]})` : m.name;
     });
     this.details.querySelector(".legend").textContent = `In each box, from left to right: ${says.join(", ")}.`;
   }
@@ -91,7 +102,7 @@ export class CompareView {
     if (!pixels) {
       this.client.background([], () => {}, this.queue);
       for (const c of this.#cells.values()) this.#clear(c);
-      status.textContent = "Draw a digit or pick a test digit first.";
+      status.textContent = "Give the networks an input first.";
       this.details.dataset.complete = "false";
       return;
     }
@@ -136,18 +147,20 @@ export class CompareView {
 
   #draw(c) {
     const r = c.result;
-    drawMap(c.canvas, r.relevance, 28, 28, this.cmap(), maxAbs(r.relevance));
+    const values = perPixel(r.relevance, this.view);
+    drawMap(c.canvas, values, this.view.w, this.view.h, this.cmap(), maxAbs(values));
     c.text.textContent = `Σ ${fmt(r.relevanceSum, 2)}`;
     this.#legend();
     // The accessible name holds the visible text (axe: label-content-name-mismatch).
-    c.button.setAttribute("aria-label", `${r.method} on ${r.model}, ${c.text.textContent}: predicts ${r.prediction}; ` +
-      `relevance for digit ${r.target} sums to ${fmt(r.relevanceSum)}. Show it above.`);
+    const classes = this.controls.models.find((m) => m.name === r.model)?.classes ?? [];
+    c.button.setAttribute("aria-label", `${r.method} on ${r.model}, ${c.text.textContent}: predicts ${classes[r.prediction] ?? r.prediction}; ` +
+      `relevance for ${classes[r.target] ?? r.target} sums to ${fmt(r.relevanceSum)}. Show it above.`);
   }
 
   #clear(c) {
     c.result = null;
     c.button.dataset.state = "empty";
-    c.canvas.getContext("2d").clearRect(0, 0, 28, 28);
+    c.canvas.getContext("2d").clearRect(0, 0, c.canvas.width, c.canvas.height);
     c.text.textContent = "…";
   }
 }

@@ -71,6 +71,9 @@ function sliderScale(p) {
   };
 }
 
+/** What a model's test split is called, for its card. */
+const testSet = (model) => ({ mnist: "MNIST test digits", "fashion-mnist": "Fashion-MNIST test images" })[model.dataset] ?? "test images";
+
 /** 109386 -> "109,386" (not toLocaleString: its first call loads the locale data, 20 ms before the first heatmap). */
 const thousands = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 
@@ -78,21 +81,16 @@ export class Controls extends EventTarget {
   values = {}; // parameter values by name, shared by the methods that take them
   layerRules = {}; // model name -> rule per layer with parameters (for `custom`)
 
-  /** `methods` maps each model's name to methods(model). */
-  constructor({ models, methods }, root = document) {
+  /**
+   * `models`: the models offered (one group's, defaults.js groupOf); `methods` maps
+   * each model's name to methods(model); `noun`: what one input is called ("digit").
+   */
+  constructor({ models, methods, noun = "digit" }, root = document) {
     super();
-    this.models = models;
     this.methodsOf = methods;
     this.$ = (id) => root.getElementById(id);
-    for (const model of models) {
-      for (const m of methods[model.name]) for (const p of m.params) if (!(p.name in this.values)) this.values[p.name] = p.default;
-      // Custom starts from what the module suggests (Montavon's assignment).
-      const custom = methods[model.name].find((m) => m.name === "custom");
-      this.layerRules[model.name] = (custom?.layerRules ?? []).filter(Boolean).map((r) => r.name);
-    }
-
+    this.#offer(models, noun);
     const modelSelect = this.$("model");
-    modelSelect.replaceChildren(...models.map((m) => new Option(m.name, m.name)));
     modelSelect.value = models.some((m) => m.name === START.model) ? START.model : models[0].name;
 
     const methodSelect = this.$("method");
@@ -108,10 +106,7 @@ export class Controls extends EventTarget {
     }).filter((g) => g.children.length > 0));
     const preferred = this.methods.find((m) => m.name === START.method) ?? this.methods[0];
     methodSelect.value = preferred.name;
-
-    const target = this.$("target");
-    target.replaceChildren(new Option("the predicted digit", "predicted"),
-      ...models[0].classes.map((c, i) => new Option(`digit ${c}`, String(i))));
+    this.#targets();
 
     modelSelect.addEventListener("change", () => { this.#render(); this.#changed("model"); });
     methodSelect.addEventListener("change", () => { this.#render(); this.#changed("method"); });
@@ -119,6 +114,47 @@ export class Controls extends EventTarget {
     this.$("use-tuned").addEventListener("click", () => this.useTuned());
     this.#render();
   }
+
+  /** Fills the model list with `models` (their parameters' defaults and custom's rules, the first time). */
+  #offer(models, noun) {
+    this.models = models;
+    this.noun = noun;
+    for (const model of models) {
+      if (model.name in this.layerRules) continue;
+      const methods = this.methodsOf[model.name];
+      for (const m of methods) for (const p of m.params) if (!(p.name in this.values)) this.values[p.name] = p.default;
+      // Custom starts from what the module suggests (Montavon's assignment).
+      const custom = methods.find((m) => m.name === "custom");
+      this.layerRules[model.name] = (custom?.layerRules ?? []).filter(Boolean).map((r) => r.name);
+    }
+    this.$("model").replaceChildren(...models.map((m) => new Option(m.name, m.name)));
+  }
+
+  /** The target list: the predicted class, or each class by name. */
+  #targets() {
+    const { noun } = this;
+    const word = (c) => (noun === "digit" ? `digit ${c}` : c);
+    this.$("target").replaceChildren(new Option(`the predicted ${noun === "digit" ? "digit" : "class"}`, "predicted"),
+      ...this.modelInfo.classes.map((c, i) => new Option(word(c), String(i))));
+  }
+
+  /**
+   * Offers another group of models (`methods`: methods(model) for any not known yet),
+   * starting from `model` if given; the method is kept where the new model has it.
+   */
+  setModels(models, { noun = "digit", methods = {}, model = models[0].name } = {}) {
+    Object.assign(this.methodsOf, methods);
+    const method = this.method;
+    this.#offer(models, noun);
+    this.$("model").value = model;
+    if (!this.methods.some((m) => m.name === method)) this.$("method").value = this.methods[0].name;
+    this.#targets();
+    this.#render();
+    this.#changed("models");
+  }
+
+  /** The class names of the current model. */
+  get classes() { return this.modelInfo.classes; }
 
   /** Sets the current method's parameters to the values tuned for the current model. */
   useTuned() {
@@ -220,10 +256,12 @@ export class Controls extends EventTarget {
   /** Rebuilds the model card, the method's description and its parameter controls. */
   #render() {
     const model = this.modelInfo;
-    const accuracy = (100 * model.card.test_accuracy).toFixed(2);
+    const { card } = model;
+    const accuracy = card.test_total > 0
+      ? `${(100 * card.test_accuracy).toFixed(2)}% right on the ${thousands(card.test_total)} ${testSet(model)}.`
+      : "its card gives no test accuracy.";
     this.$("model-card").textContent =
-      `${model.layers.filter((l) => l.tensors).map(layerTitle).join(" → ")}. ` +
-      `${thousands(model.card.parameters)} weights; ${accuracy}% right on the 10,000 MNIST test digits.`;
+      `${model.layers.filter((l) => l.tensors).map(layerTitle).join(" → ")}. ${thousands(card.parameters)} weights; ${accuracy}`;
 
     const method = this.methodInfo;
     this.$("method-about").textContent = method.about;
@@ -248,7 +286,7 @@ export class Controls extends EventTarget {
       const current = tuned.every(([name, v]) => this.values[name] === v);
       this.$("use-tuned").textContent = current ? `Using the values tuned for ${this.model}: ${values}` : `Use the values tuned for ${this.model}: ${values}`;
       this.$("use-tuned").disabled = current;
-      this.$("tuned-why").textContent = "(the best symmetric relevance gain on MNIST test digits, found by lrp tune)";
+      this.$("tuned-why").textContent = `(the best symmetric relevance gain on ${testSet(this.modelInfo)}, found by lrp tune)`;
     }
   }
 

@@ -3,11 +3,15 @@
 // panel starts here, and the worker prepares this explanation while the page loads.
 export const START = { model: "cnn", method: "epsilon-gamma-box" };
 
+/** The group a model (an entry of models()) is shown in: its data set, or itself when it names none. */
+export const groupOf = (model) => model.dataset ?? `model:${model.name}`;
+
 /**
- * Whether two models (entries of models()) read the same inputs: one data set, one
- * input shape and range. The page offers the models that read the start model's, and
- * "every network on this input" means the models that read the explained model's.
+ * Whether two models read the same inputs: one group, one input shape and range. The
+ * page offers one group's models at a time, and "every network on this input" means
+ * the models that read the explained model's inputs.
  */
 export function sameInputs(a, b) {
-  return a.dataset === b.dataset && String(a.input_shape) === String(b.input_shape) && String(a.input_range) === String(b.input_range);
+  return groupOf(a) === groupOf(b) && String(a.input_shape) === String(b.input_shape) &&
+    String(a.input_range) === String(b.input_range);
 }

@@ -17,7 +17,7 @@ function save(blob, name) {
 export const baseName = (e) => `lrp-${e.model}-${e.method}-digit${e.target}`;
 
 /** The heatmap at 10 px per input pixel, a colour bar and a caption, as a PNG. */
-export function downloadPng({ explanation: e, input, cmap, opacity, limit }) {
+export function downloadPng({ explanation: e, input, cmap, opacity, limit, view }) {
   const side = 280;
   const canvas = document.createElement("canvas");
   canvas.width = side;
@@ -27,7 +27,7 @@ export function downloadPng({ explanation: e, input, cmap, opacity, limit }) {
   context.fillRect(0, 0, canvas.width, canvas.height);
   const map = document.createElement("canvas");
   map.width = map.height = side;
-  drawHeatmap(map, { input, relevance: e.relevance, cmap, opacity, limit });
+  drawHeatmap(map, { input, relevance: e.relevance, cmap, opacity, limit, view });
   context.drawImage(map, 0, 0);
   const bar = document.createElement("canvas");
   bar.width = 256;
@@ -51,10 +51,14 @@ export function downloadPng({ explanation: e, input, cmap, opacity, limit }) {
   canvas.toBlob((blob) => save(blob, `${baseName(e)}.png`), "image/png");
 }
 
-/** One row per pixel: its row, column, input value and relevance. */
-export function toCsv({ explanation: e, input }) {
-  const lines = ["row,column,input,relevance"];
-  for (let i = 0; i < 784; i++) lines.push(`${Math.floor(i / 28)},${i % 28},${input[i]},${e.relevance[i]}`);
+/** One row per input value: its row and column (and channel, for several), input value and relevance. */
+export function toCsv({ explanation: e, input, view = { c: 1, h: 28, w: 28 } }) {
+  const { c, h, w } = view;
+  const lines = [c > 1 ? "channel,row,column,input,relevance" : "row,column,input,relevance"];
+  for (let i = 0; i < input.length; i++) {
+    const place = `${Math.floor(i / w) % h},${i % w}`;
+    lines.push(`${c > 1 ? `${Math.floor(i / (h * w))},` : ""}${place},${input[i]},${e.relevance[i]}`);
+  }
   return lines.join("\n") + "\n";
 }
 

@@ -1,5 +1,5 @@
 // The poster's table, in the browser: the feature-removal evaluation of several
-// methods over many MNIST test digits, spread over a pool of Web Workers (one per
+// methods over many test images of the data set shown (MNIST's digits, Fashion-MNIST's clothes), spread over a pool of Web Workers (one per
 // core, up to four), so the page never waits. Each worker evaluates slices of digits
 // and returns tallies; the module adds them up (`report`), the same code as
 // `lrp evaluate`, so the figures are the CLI's for the same digits.
@@ -7,9 +7,9 @@
 // Hooks for the tests: #evaluate[data-state] is "idle", "loading", "running",
 // "done", "stopped" or "failed"; each table row carries data-method and data-aopc.
 import { LrpClient } from "./lrp-client.js";
-import { TEST_DIGITS, TEST_SPLIT_SOURCE, WORKER, testSplit } from "./assets.js";
+import { TEST_DIGITS, WORKER, hasTestSplit, testSplit, testSplitSource } from "./assets.js";
 import { linePlot, legend } from "./plot.js";
-import { drawMap } from "./render.js";
+import { drawMap, viewOf } from "./render.js";
 import { fmt } from "./colormap.js";
 
 /** The poster's four rules, two composites and the gradient baselines (random is always added). */
@@ -24,7 +24,9 @@ export class EvaluateView {
   #root;
   #controls;
   #pool = null;
-  #digits = null; // { images: Uint8Array, labels: Uint8Array }
+  #digits = new Map(); // data set -> { images: Uint8Array, labels: Uint8Array }
+  #dataset = "mnist"; // of the models offered
+  #items = "digits"; // what its test images are called
   #run = 0;
   #reports = new Map(); // method -> report
   #methods = []; // of the run
@@ -59,6 +61,27 @@ export class EvaluateView {
     return this.#root.querySelector(`#${id}`);
   }
 
+  /** Offers another group's models (datasets.js groups()); a group without a test split here cannot be evaluated. */
+  offer(group) {
+    this.stop();
+    this.#dataset = group.key;
+    this.#items = group.noun === "digit" ? "digits" : "images";
+    const model = this.$("evaluate-model");
+    model.replaceChildren(...group.models.map((m) => new Option(m.name, m.name)));
+    model.value = group.models.some((m) => m.name === this.#controls.model) ? this.#controls.model : group.models[0].name;
+    this.#reports.clear();
+    this.#table();
+    this.#plot();
+    this.#means();
+    if (hasTestSplit(group.key)) {
+      this.#state("idle", "");
+    } else {
+      this.#state("idle", group.key === "fashion-mnist" ? "Fashion-MNIST's test split is not in this file: serve the page to evaluate on it."
+        : "This network came with no labelled test images, so there is nothing to evaluate on.");
+      this.$("evaluate-run").disabled = true;
+    }
+  }
+
   #state(state, text) {
     this.#root.dataset.state = state;
     this.$("evaluate-status").textContent = text;
@@ -91,28 +114,30 @@ export class EvaluateView {
     this.#table();
     this.#plot();
     try {
-      if (!this.#digits) {
-        this.#state("loading", "Loading the MNIST test split…");
-        const [images, labels] = await Promise.all([testSplit("images"), testSplit("labels")]);
-        this.#digits = { images, labels };
+      const dataset = this.#dataset;
+      if (!this.#digits.has(dataset)) {
+        this.#state("loading", `Loading the ${dataset === "mnist" ? "MNIST" : "Fashion-MNIST"} test split…`);
+        const [images, labels] = await Promise.all([testSplit("images", dataset), testSplit("labels", dataset)]);
+        this.#digits.set(dataset, { images, labels });
       }
     } catch (error) {
-      this.#state("failed", `Could not load the test digits (${error.message}): they come from ${TEST_SPLIT_SOURCE}.`);
+      this.#state("failed", `Could not load the test images (${error.message}): they come from ${testSplitSource(this.#dataset)}.`);
       return;
     }
     if (run !== this.#run) return;
+    const digits = this.#digits.get(this.#dataset);
     const pool = this.#workers();
     await Promise.all(pool.map((c) => c.ready));
-    const side = 784;
-    const n = Math.min(count, this.#digits.labels.length);
+    const side = digits.images.length / digits.labels.length;
+    const n = Math.min(count, digits.labels.length);
     const slices = [];
     for (let first = 0; first < n; first += SLICE) slices.push([first, Math.min(n, first + SLICE)]);
     const jobs = methods.flatMap((method) => slices.map(([first, end]) => ({
       method, first,
       job: {
         kind: "evaluate", method,
-        pixels: Float32Array.from(this.#digits.images.subarray(first * side, end * side), (v) => v / 255),
-        labels: this.#digits.labels.slice(first, end),
+        pixels: Float32Array.from(digits.images.subarray(first * side, end * side), (v) => v / 255),
+        labels: digits.labels.slice(first, end),
         params: { model },
         settings: { removal, firstIndex: first, ...SCHEDULE },
       },
@@ -123,7 +148,7 @@ export class EvaluateView {
     const progress = this.$("evaluate-progress");
     progress.max = total;
     progress.value = 0;
-    this.#state("running", `Evaluating ${methods.length} methods on ${n} digits with ${pool.length} workers…`);
+    this.#state("running", `Evaluating ${methods.length} methods on ${n} ${this.#items} with ${pool.length} workers…`);
     const started = performance.now();
     const work = async (client) => {
       while (jobs.length && run === this.#run) {
@@ -133,7 +158,7 @@ export class EvaluateView {
         tallies.get(method).push(tally);
         progress.value = ++done;
         const left = ((performance.now() - started) / done) * (total - done) / 1000;
-        this.$("evaluate-status").textContent = `${done} of ${total} slices of ${SLICE} digits; about ${Math.ceil(left)} s left.`;
+        this.$("evaluate-status").textContent = `${done} of ${total} slices of ${SLICE} ${this.#items}; about ${Math.ceil(left)} s left.`;
         if (tallies.get(method).length === slices.length) {
           const report = await client.run({ kind: "report", tallies: tallies.get(method), settings: { k: K } }, "evaluate");
           if (run !== this.#run) return;
@@ -152,7 +177,7 @@ export class EvaluateView {
     }
     if (run !== this.#run) return;
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    this.#state("done", `Done: ${methods.length} methods on ${n} test digits (${model}, removed pixels set to ${removal}) in ${seconds} s.`);
+    this.#state("done", `Done: ${methods.length} methods on ${n} test ${this.#items} (${model}, removed pixels set to ${removal}) in ${seconds} s.`);
   }
 
   /** The poster's table: per method, correct and incorrect digits, AOPC and the gain. */
@@ -213,10 +238,12 @@ export class EvaluateView {
     box.replaceChildren(...report.classMeans.map((map, digit) => {
       const figure = document.createElement("figure");
       const canvas = document.createElement("canvas");
-      if (map.length) drawMap(canvas, map, 28, 28, this.cmap());
+      const { h, w } = viewOf(this.#controls.modelInfo);
+      if (map.length === h * w) drawMap(canvas, map, w, h, this.cmap());
+      const name = this.#controls.classes[digit] ?? String(digit);
       canvas.setAttribute("role", "img");
-      canvas.setAttribute("aria-label", `mean relevance of ${report.method} for the digits predicted as ${digit}`);
-      const caption = Object.assign(document.createElement("figcaption"), { textContent: String(digit) });
+      canvas.setAttribute("aria-label", `mean relevance of ${report.method} for the inputs predicted as ${name}`);
+      const caption = Object.assign(document.createElement("figcaption"), { textContent: name });
       figure.append(canvas, caption);
       return figure;
     }));

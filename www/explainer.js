@@ -8,19 +8,22 @@
 // embedding pages: [data-ready] once the first explanation is on screen; [data-busy]
 // while what is shown lags behind the latest input or setting; [data-input] names the
 // current input ("gallery:<index>", "drawing:<n>", "empty") and [data-selected] the
-// gallery digit; #prediction carries data-prediction, data-model, data-method,
-// data-target and data-input of the explanation on screen. Events: lrp-prediction and
+// gallery item; [data-group] the group of models shown (a data set, or a model of the
+// user's); #prediction carries data-prediction, data-model, data-method, data-target
+// and data-input of the explanation on screen. Events: lrp-prediction and
 // lrp-explanation after each explanation (bubbling, composed).
-import { GALLERY } from "./gallery.js";
 import { Controls, methodNote } from "./controls.js";
-import { START, sameInputs } from "./defaults.js";
+import { START, groupOf } from "./defaults.js";
+import { groups } from "./datasets.js";
+import { GALLERY } from "./gallery.js";
+import { fitPicture, mnistFromPhoto, objectFromPhoto } from "./preprocess.js";
 import { DrawingPad } from "./pad.js";
 import { CompareView } from "./compare-view.js";
 import { RemovalView } from "./removal-view.js";
 import { EvaluateView } from "./evaluate-view.js";
 import { renderLayers } from "./layers-view.js";
 import { COLORMAPS, fmt, maxAbs, signed } from "./colormap.js";
-import { drawColourBar, drawHeatmap, drawInput, strip } from "./render.js";
+import { drawColourBar, drawHeatmap, drawInput, perPixel, strip, viewOf } from "./render.js";
 import { downloadCsv, downloadJson, downloadPng } from "./download.js";
 
 /**
@@ -34,8 +37,11 @@ export function startExplainer(root, host, { client, channel = "main", start = {
   const $ = (id) => root.getElementById(id);
 
   const state = {
-    input: null, // Float32Array(784) or null
+    input: null, // Float32Array of the model's input, or null
     inputId: "empty",
+    group: null, // datasets.js groups(): the models offered, their gallery, how inputs are made
+    gallery: [], // the group's test images
+    view: viewOf(null), // how the group's inputs are drawn (render.js)
     drawings: 0,
     shown: null, // { explanation, input, params } on screen
     requested: 0,
@@ -52,10 +58,13 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     if (element.textContent !== text) element.textContent = text;
   };
 
-  /** A gallery digit's grey levels (0–255) -> Float32Array of 784 values in [0, 1]. */
+  /** A gallery image's grey levels (0–255) -> Float32Array of values in [0, 1]. */
   const toPixels = (bytes) => Float32Array.from(bytes, (v) => v / 255);
+  /** What a class is called: "7" for a digit, "Ankle boot". */
+  const className = (i) => controls?.classes[i] ?? String(i);
+  const noun = () => state.group?.noun ?? "digit";
 
-  let controls, pad, compare, removal;
+  let controls, pad, compare, removal, evaluate;
   let firstShown;
   const ready = new Promise((resolve) => { firstShown = resolve; });
   const visible = (panel) => !root.querySelector(`[data-panel="${panel}"]`).hidden;
@@ -66,8 +75,9 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     state.input = pixels;
     state.inputId = id;
     host.dataset.input = id;
-    drawInput($("input"), pixels);
-    $("input").setAttribute("aria-label", pixels ? "the network's input: your digit as 28×28 grey levels" : "the network's input: empty");
+    drawInput($("input"), pixels, state.view);
+    const { c, h, w } = state.view;
+    $("input").setAttribute("aria-label", pixels ? `the network's input: ${h}×${w} ${c === 3 ? "colour pixels" : "grey levels"}` : "the network's input: empty");
     $("undo").disabled = pad.strokes.length === 0;
     $("clear").disabled = pad.empty;
     padHint();
@@ -78,7 +88,13 @@ export function startExplainer(root, host, { client, channel = "main", start = {
 
   /** What the pad does now, in one sentence under it. */
   function padHint() {
-    const item = GALLERY.find((g) => `gallery:${g.index}` === state.inputId);
+    const item = state.gallery.find((g) => `gallery:${g.index}` === state.inputId);
+    if (!state.group?.draw) {
+      $("pad-hint").textContent = state.gallery.length
+        ? `Pick a test ${noun()} below, or open a picture of your own.`
+        : "Open a picture: it is resized to the network's input.";
+      return;
+    }
     $("pad-hint").textContent = pad.base
       ? `${item ? `Test digit #${item.index} (a ${item.label}). ` : ""}Draw on it to change it, or Clear to draw your own.`
       : pad.empty
@@ -93,10 +109,13 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     }
     host.dataset.selected = String(item.index);
     const pixels = toPixels(item.pixels);
-    pad.load(pixels);
+    if (state.group.draw) pad.load(pixels);
     setInput(pixels, `gallery:${item.index}`);
-    status(`Test digit #${item.index}, labelled ${item.label} by the person who wrote it.` +
-      (item.misclassified ? " At least one network gets it wrong." : ""));
+    status(state.group.draw
+      ? `Test digit #${item.index}, labelled ${item.label} by the person who wrote it.` +
+        (item.misclassified ? " At least one network gets it wrong." : "")
+      : `Test ${noun()} #${item.index}, labelled ${className(item.label)}.` +
+        (item.misclassified ? " At least one network gets it wrong." : ""));
     if (byUser) showResults();
   }
 
@@ -145,6 +164,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     const params = controls.params();
     const method = controls.method;
     const inputId = state.inputId;
+    const { view } = state;
     client.latest({ pixels, method, params, everyModel: true }, channel).then(
       (result) => {
         // null: a newer request took its place before it started; an older seq: something
@@ -153,7 +173,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
         if (seq < state.displayed) return done(seq);
         try {
           const start = performance.now();
-          show({ explanation: result, input: pixels, params, inputId });
+          show({ explanation: result, input: pixels, params, inputId, view });
           cost = Math.max(cost, performance.now() - start);
         } finally {
           done(seq);
@@ -210,9 +230,11 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     Object.assign(prediction.dataset, {
       prediction: String(e.prediction), model: e.model, method: e.method, target: String(e.target), input: shown.inputId,
     });
-    setText(prediction.querySelector(".digit"), String(e.prediction));
+    const said = className(e.prediction);
+    setText(prediction.querySelector(".digit"), said);
+    prediction.querySelector(".digit").classList.toggle("word", said.length > 2);
     setText(prediction.querySelector(".words"), `${e.model} says`);
-    prediction.setAttribute("aria-label", `${e.model} says ${e.prediction}`);
+    prediction.setAttribute("aria-label", `${e.model} says ${said}`);
     const [top, runnerUp] = [...e.probabilities].sort((a, b) => b - a);
     const confidence = $("confidence");
     if (confidence.children.length !== 2) confidence.replaceChildren(document.createElement("span"), document.createElement("small"));
@@ -231,7 +253,8 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       (globalThis.requestIdleCallback ?? setTimeout)(() => pad.warmUp(), { timeout: 2000 });
       performance.mark("lrp:first-heatmap"); // benches/first-load.mjs
       firstShown();
-      status(visible("gallery") ? "Ready. Draw a digit, or pick one below." : "Ready. Draw a digit.");
+      status(!state.group.draw ? `Ready. Pick a test ${noun()}, or open a picture.`
+        : visible("gallery") ? "Ready. Draw a digit, or pick one below." : "Ready. Draw a digit.");
     }
   }
 
@@ -239,6 +262,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
   function showProbabilities(e) {
     const list = $("probabilities");
     list.hidden = false;
+    list.classList.toggle("names", controls.classes.some((c) => c.length > 2));
     if (list.children.length !== e.probabilities.length) {
       list.replaceChildren(...Array.from(e.probabilities, (_, digit) => {
         const li = document.createElement("li");
@@ -250,7 +274,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
         track.append(part("bar"));
         const about = Object.assign(part("about"), { id: `probability-about-${digit}`, hidden: true });
         button.setAttribute("aria-describedby", about.id);
-        button.append(Object.assign(part("label"), { textContent: String(digit) }), track, part("value"), part("score"), about);
+        button.append(Object.assign(part("label"), { textContent: className(digit) }), track, part("value"), part("score"), about);
         button.addEventListener("click", () => controls.setTarget(digit === state.shown?.explanation.prediction ? "predicted" : digit));
         li.append(button);
         return li;
@@ -263,8 +287,9 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       const percent = 100 * p;
       const shownPercent = percent >= 99.95 ? "100%" : percent < 0.05 ? (percent > 0 ? "<0.1%" : "0%") : `${percent.toFixed(1)}%`;
       // The accessible name is the visible text ("3 12.5% score 1.23"); the rest is its description.
-      setText(button.querySelector(".about"), `digit ${digit}: probability ${shownPercent}` +
-        `${digit === e.target ? ", explained now" : ""}. Choose it to explain this digit.`);
+      setText(button.querySelector(".label"), className(digit));
+      setText(button.querySelector(".about"), `${noun() === "digit" ? "digit " : ""}${className(digit)}: probability ${shownPercent}` +
+        `${digit === e.target ? ", explained now" : ""}. Choose it to explain this ${noun() === "digit" ? "digit" : "class"}.`);
       button.querySelector(".bar").style.width = `${Math.max(0, Math.min(100, percent))}%`;
       setText(button.querySelector(".value"), shownPercent);
       setText(button.querySelector(".score"), `score ${fmt(e.logits[digit], 2)}`);
@@ -279,7 +304,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     if (box.dataset.models !== models) {
       box.dataset.models = models;
       const heading = document.createElement("p");
-      heading.textContent = `All ${e.everyModel.length} networks on this input:`;
+      heading.textContent = e.everyModel.length === 1 ? "The one network for these inputs:" : `All ${e.everyModel.length} networks on this input:`;
       const list = document.createElement("ul");
       list.append(...e.everyModel.map((other) => {
         const li = document.createElement("li");
@@ -297,7 +322,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       const li = box.lastChild.children[i];
       const button = li.firstChild;
       li.dataset.prediction = String(other.prediction);
-      setText(button, `${other.model} says ${other.prediction}`);
+      setText(button, `${other.model} says ${className(other.prediction)}`);
       button.title = `${Math.round(100 * other.probability)}% probability; show this network`;
       if (other.model === e.model) button.setAttribute("aria-current", "true");
       else button.removeAttribute("aria-current");
@@ -320,28 +345,30 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     }
     if (!shown) return;
     const e = shown.explanation;
-    const limit = maxAbs(e.relevance);
+    const view = shown.view ?? state.view;
+    const limit = maxAbs(perPixel(e.relevance, view));
     shown.limit = limit;
-    drawHeatmap($("heatmap"), { input: shown.input, relevance: e.relevance, cmap, opacity: Number($("opacity").value), limit });
+    drawHeatmap($("heatmap"), { input: shown.input, relevance: e.relevance, cmap, opacity: Number($("opacity").value), limit, view });
     setText($("bar-min"), limit ? signed(-limit) : "0");
     setText($("bar-max"), limit ? signed(limit) : "0");
     const caption = $("heat-caption");
-    const captionKey = `${cmap} ${e.prediction} ${e.target}`;
+    const captionKey = `${cmap} ${e.model} ${e.prediction} ${e.target}`;
     if (caption.dataset.key !== captionKey) {
       caption.dataset.key = captionKey;
       const strong = (t, className = "") => Object.assign(document.createElement("strong"), { textContent: t, className });
       caption.replaceChildren(...(e.target === e.prediction
-        ? ["Pixels in ", strong(map.positive, "for"), " speak for ", strong(String(e.target)), ", in ",
+        ? ["Pixels in ", strong(map.positive, "for"), " speak for ", strong(className(e.target)), ", in ",
           strong(map.negative, "against"), " against it."]
-        : [`The network says ${e.prediction}, but why would it say `, strong(String(e.target)), "? ",
-          strong(cap(map.positive), "for"), `: for ${e.target}, `, strong(map.negative, "against"), ": against."]));
+        : [`The network says ${className(e.prediction)}, but why would it say `, strong(className(e.target)), "? ",
+          strong(cap(map.positive), "for"), `: for ${className(e.target)}, `, strong(map.negative, "against"), ": against."]));
     }
     const note = methodNote(controls.methodsOf[e.model].find((m) => m.name === e.method), controls.models.find((m) => m.name === e.model));
     setText($("heat-note"), note ?? "");
     $("heat-note").hidden = !note;
     // Where the evidence is (a text alternative) is worked out when the pen lifts.
-    const text = `Heatmap of ${e.method} on ${e.model} for digit ${e.target}: relevance from ${signed(-limit)} to ${signed(limit)}, ` +
-      `total ${fmt(e.relevanceSum)}.${state.penDown ? "" : ` ${whereIs(e.relevance)}`}`;
+    const text = `Heatmap of ${e.method} on ${e.model} for ${noun() === "digit" ? "digit " : ""}${className(e.target)}: ` +
+      `relevance from ${signed(-limit)} to ${signed(limit)}, total ${fmt(e.relevanceSum)}.` +
+      `${state.penDown ? "" : ` ${whereIs(perPixel(e.relevance, view), view)}`}`;
     $("heatmap").setAttribute("aria-label", text);
     setText($("bar-text"), `Colour scale from ${signed(-limit)} (${map.negative}, against) through 0 (white) to ${signed(limit)} (${map.positive}, for).`);
     if (!state.penDown && visible("layers")) drawLayersSoon();
@@ -350,10 +377,10 @@ export function startExplainer(root, host, { client, channel = "main", start = {
   const cap = (s) => s[0].toUpperCase() + s.slice(1);
 
   /** A sentence on where the evidence is, for the heatmap's text alternative. */
-  function whereIs(relevance) {
+  function whereIs(relevance, { h, w }) {
     const region = (predicate) => {
       const sums = new Float32Array(9);
-      relevance.forEach((v, i) => { if (predicate(v)) sums[Math.floor(Math.floor(i / 28) / 28 * 3) * 3 + Math.floor((i % 28) / 28 * 3)] += Math.abs(v); });
+      relevance.forEach((v, i) => { if (predicate(v)) sums[Math.floor(Math.floor(i / w) / h * 3) * 3 + Math.floor((i % w) / w * 3)] += Math.abs(v); });
       const best = sums.indexOf(Math.max(...sums));
       if (sums[best] === 0) return null;
       return `${["top", "middle", "bottom"][Math.floor(best / 3)]} ${["left", "centre", "right"][best % 3]}`.replace("middle centre", "centre");
@@ -368,8 +395,8 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     const prediction = $("prediction");
     Object.assign(prediction.dataset, { prediction: "", input: "empty", target: "" });
     prediction.querySelector(".digit").textContent = "–";
-    prediction.querySelector(".words").textContent = "draw a digit";
-    prediction.setAttribute("aria-label", "no digit yet");
+    prediction.querySelector(".words").textContent = state.group?.draw === false ? `pick or open a ${noun() === "input" ? "picture" : noun()}` : "draw a digit";
+    prediction.setAttribute("aria-label", `no ${noun()} yet`);
     $("confidence").textContent = "";
     $("probabilities").hidden = true; // kept, so that the next digit does not rebuild them
     removal?.show(null); // not yet built if the first input is empty
@@ -380,7 +407,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     $("heat-caption").textContent = "Nothing to explain yet.";
     delete $("heat-caption").dataset.key;
     $("bar-min").textContent = $("bar-max").textContent = "0";
-    $("flow").replaceChildren(Object.assign(document.createElement("p"), { className: "note", textContent: "Draw a digit to see its relevance flow through the layers." }));
+    $("flow").replaceChildren(Object.assign(document.createElement("p"), { className: "note", textContent: `Give the network an input to see its relevance flow through the layers.` }));
     $("books").querySelector("tbody").replaceChildren();
     $("books").querySelector("caption").textContent = "";
     for (const id of ["download-png", "download-csv", "download-json"]) $(id).disabled = true;
@@ -388,26 +415,31 @@ export function startExplainer(root, host, { client, channel = "main", start = {
 
   // ---------------------------------------------------------------- start
 
-  function buildGallery() {
+  /** The gallery's buttons for `items` (test images of the group shown), which replace any before. */
+  function buildGallery(items) {
     const gallery = $("gallery");
-    strip(GALLERY.map((item) => item.pixels)).then((url) => gallery.style.setProperty("--strip", `url(${url})`));
-    gallery.style.setProperty("--count", String(GALLERY.length));
-    const buttons = GALLERY.map((item, i) => {
+    state.gallery = items;
+    gallery.style.removeProperty("--strip");
+    if (items.length) strip(items.map((item) => item.pixels)).then((url) => items === state.gallery && gallery.style.setProperty("--strip", `url(${url})`));
+    gallery.style.setProperty("--count", String(items.length));
+    const what = noun() === "digit" ? "digit" : noun();
+    const label = (item) => (noun() === "digit" ? String(item.label) : className(item.label));
+    const buttons = items.map((item, i) => {
       const button = document.createElement("button");
       button.type = "button";
       button.tabIndex = i === 0 ? 0 : -1;
       button.dataset.index = String(item.index);
       button.setAttribute("aria-pressed", "false");
       const flag = item.misclassified ? ", which fools at least one network" : "";
-      button.setAttribute("aria-label", `test digit #${item.index}, labelled ${item.label}${flag}`);
-      button.title = `test digit #${item.index}: a ${item.label}${flag}`;
+      button.setAttribute("aria-label", `test ${what} #${item.index}, labelled ${label(item)}${flag}`);
+      button.title = `test ${what} #${item.index}: ${noun() === "digit" ? "a " : ""}${label(item)}${flag}`;
       if (item.misclassified) button.classList.add("fools");
       button.style.setProperty("--at", String(i));
       button.addEventListener("click", () => selectGallery(item, button, { byUser: true }));
       return button;
     });
     gallery.replaceChildren(...buttons);
-    gallery.addEventListener("keydown", (event) => moveInGallery(event, buttons));
+    gallery.onkeydown = (event) => moveInGallery(event, buttons);
     return buttons;
   }
 
@@ -437,6 +469,24 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       if (["target", "output", "zero-bias", "layers"].includes(detail.what)) compare.refresh();
     });
     $("back-to-predicted").addEventListener("click", () => controls.setTarget("predicted"));
+    $("dataset").addEventListener("change", () => switchGroup($("dataset").value));
+    $("picture-file").addEventListener("change", (event) => {
+      const [file] = event.target.files;
+      if (file) usePicture(file, file.name);
+      event.target.value = ""; // the same file again is a new choice
+    });
+    $("camera").hidden = !navigator.mediaDevices?.getUserMedia;
+    $("camera").addEventListener("click", openCamera);
+    $("camera-shoot").addEventListener("click", shoot);
+    $("camera-stop").addEventListener("click", closeCamera);
+    $("model-files").addEventListener("change", (event) => {
+      useModelFiles([...event.target.files]);
+      event.target.value = "";
+    });
+    host.addEventListener("dragover", (event) => {
+      if ([...(event.dataTransfer?.items ?? [])].some((item) => item.kind === "file")) event.preventDefault();
+    });
+    host.addEventListener("drop", onDrop);
 
     pad.addEventListener("change", ({ detail }) => {
       state.penDown = detail.phase === "start" || detail.phase === "move";
@@ -476,31 +526,195 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     host.dispatchEvent(new CustomEvent("lrp-explanation", { bubbles: true, composed: true, detail: explanation }));
   }
 
+  // ---------------------------------------------------------------- groups of models
+
+  /** The group switch: shown when there is more than one group to choose from. */
+  function fillGroups() {
+    const select = $("dataset");
+    select.replaceChildren(...state.groups.map((g) => new Option(g.label, g.key)));
+    select.value = state.group.key;
+    $("dataset-field").hidden = state.groups.length < 2;
+  }
+
+  /** The words and panels that depend on the group: drawing for digits, pictures for the rest. */
+  function lookOfGroup() {
+    const group = state.group;
+    host.dataset.group = group.key;
+    $("pad-box").hidden = !group.draw;
+    $("draw-words").textContent = group.draw ? "Draw a digit" : group.noun === "input" ? "Give it a picture" : `Pick or photograph an ${group.noun}`;
+    $("picture-words").textContent = group.picture === "digit" ? "Photo of a digit on paper…"
+      : group.picture === "object" ? "Photo of one garment on a plain background…" : "A picture…";
+    const { c, h, w } = state.view;
+    const size = `${h}×${w} ${c === 3 ? "colour pixels (RGB)" : "grey levels"}`;
+    $("seen-caption").innerHTML = group.picture === "digit"
+      ? "<strong>What the network sees:</strong> 28×28 grey levels. As in MNIST, your ink is cropped, scaled to fit 20×20 and centred by its mass."
+      : group.picture === "object"
+        ? "<strong>What the network sees:</strong> 28×28 grey levels, light on black. As in Fashion-MNIST, a photo is cropped to the object, its longer side fitted to 28 and centred."
+        : `<strong>What the network sees:</strong> ${size}; a picture is resized to that.`;
+    const gallery = root.querySelector('[data-panel="gallery"]');
+    $("gallery-title").textContent = group.key === "mnist" ? "Real test digits" : group.key === "fashion-mnist" ? "Real test images" : "Test images";
+    $("gallery-hint").textContent = group.key === "fashion-mnist"
+      ? "100 photos of clothes from the Fashion-MNIST test set, which the network never saw while it learned. " +
+        "Those with a red corner fool it."
+      : group.key === "mnist"
+        ? "100 handwritten digits from the MNIST test set, which the networks never saw while they learned. " +
+          "Those with a red corner fool at least one of the three networks."
+        : "This network came with no test images: open a picture above.";
+    gallery.classList.toggle("empty", state.gallery.length === 0);
+    const what = group.noun === "digit" ? "digit" : "class";
+    $("bars-hint").innerHTML = `Bars: how likely each ${what} is (softmax of the scores). The framed ${what} is the one ` +
+      `explained; <strong>click a ${what}</strong> to ask why the network would (not) say it.`;
+  }
+
+  /** Shows another group of models: its networks in the controls, its gallery, its way of making inputs. */
+  async function switchGroup(key, model) {
+    const group = state.groups.find((g) => g.key === key);
+    if (!group) return;
+    state.group = group;
+    state.view = viewOf(group.models[0]);
+    $("dataset").value = key;
+    unselectGallery();
+    if (!pad.empty) pad.clear(); // its "clear" empties the input
+    else setInput(null, "empty");
+    const preferred = group.models.find((m) => m.name === (model ?? START.model)) ?? group.models[0];
+    controls.setModels(group.models, { noun: group.noun, model: preferred.name });
+    const items = await group.gallery();
+    if (state.group !== group) return; // switched again meanwhile
+    const buttons = buildGallery(items);
+    lookOfGroup();
+    padHint();
+    compare.rebuild();
+    evaluate.offer(group);
+    if (items.length) selectGallery(items[0], buttons[0]);
+    else status(`Showing ${group.models[0].name}. Open a picture of its input size to explain it.`);
+  }
+
+  // ---------------------------------------------------------------- pictures and models of the user's
+
+  /** A picture file (or the camera's frame) -> the group's kind of input, shown, then explained. */
+  async function usePicture(source, name = "your picture") {
+    const note = $("picture-status");
+    try {
+      const bitmap = source instanceof Blob ? await createImageBitmap(source) : source;
+      // At most 400 pixels a side: enough for 28×28, and fast to level and crop.
+      const scale = Math.min(1, 400 / Math.max(bitmap.width, bitmap.height));
+      const [w, h] = [Math.max(1, Math.round(bitmap.width * scale)), Math.max(1, Math.round(bitmap.height * scale))];
+      const canvas = new OffscreenCanvas(w, h);
+      const context = canvas.getContext("2d", { willReadFrequently: true });
+      context.drawImage(bitmap, 0, 0, w, h);
+      const { data } = context.getImageData(0, 0, w, h);
+      const { picture } = state.group;
+      const pixels = picture === "digit" ? mnistFromPhoto(data, w, h)
+        : picture === "object" ? objectFromPhoto(data, w, h) : fitPicture(data, w, h, state.view);
+      if (!pixels) throw new Error(picture === "digit" ? "no ink found on it" : "nothing stands out from its background");
+      unselectGallery();
+      if (state.group.draw) pad.load(pixels); // strokes may then be added to it
+      setInput(pixels, `picture:${++state.drawings}`);
+      note.textContent = "";
+      note.classList.remove("error");
+      status(`Explaining ${name}, made into the network's input (shown under “What the network sees”).`);
+    } catch (error) {
+      note.textContent = `Could not use ${name}: ${error.message ?? error}`;
+      note.classList.add("error");
+    }
+  }
+
+  let camera = null; // the open MediaStream
+  async function openCamera() {
+    const note = $("picture-status");
+    try {
+      camera = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+      const video = $("camera-view");
+      video.srcObject = camera;
+      await video.play();
+      $("camera-box").hidden = false;
+      note.textContent = "The camera's picture stays on this device. Hold the paper flat and fill the frame.";
+      note.classList.remove("error");
+    } catch (error) {
+      note.textContent = `No camera: ${error.message ?? error}`;
+      note.classList.add("error");
+    }
+  }
+  function closeCamera() {
+    camera?.getTracks().forEach((track) => track.stop());
+    camera = null;
+    $("camera-view").srcObject = null;
+    $("camera-box").hidden = true;
+  }
+  async function shoot() {
+    const video = $("camera-view");
+    if (!video.videoWidth) return;
+    const bitmap = await createImageBitmap(video);
+    closeCamera();
+    await usePicture(bitmap, "the camera's picture");
+  }
+
+  /** A model's two files (its .json and .safetensors), read here and registered in the worker. */
+  async function useModelFiles(files) {
+    const note = $("model-files-status");
+    const json = files.find((f) => f.name.toLowerCase().endsWith(".json"));
+    const weights = files.find((f) => f.name.toLowerCase().endsWith(".safetensors"));
+    note.classList.remove("error");
+    try {
+      if (!json || !weights) throw new Error("choose both files: the .json description and the .safetensors weights");
+      // The module refuses larger ones too; this spares reading them.
+      if (json.size > 1 << 20 || weights.size > 64 << 20) throw new Error("files over 1 MiB (.json) or 64 MiB (.safetensors) are refused");
+      note.textContent = `Reading ${json.name} and ${weights.name}…`;
+      const [description, bytes] = await Promise.all([json.text(), weights.arrayBuffer()]);
+      const { model, methods } = await client.loadModel(description, new Uint8Array(bytes));
+      state.models = [...state.models.filter((m) => m.name !== model.name), model];
+      Object.assign(controls.methodsOf, { [model.name]: methods });
+      state.groups = groups(state.models);
+      fillGroups();
+      note.textContent = `Loaded ${model.name}: ${model.layers.length} layers, input ${model.input_shape.join("×")}, ` +
+        `${model.classes.length} classes. It runs here, in this page.`;
+      await switchGroup(groupOf(model), model.name);
+    } catch (error) {
+      note.textContent = `Could not load your network: ${error.message ?? error}`;
+      note.classList.add("error");
+    }
+  }
+
+  /** Files dropped on the explainer: a model's two files, or a picture. */
+  function onDrop(event) {
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (!files.length) return;
+    event.preventDefault();
+    if (files.some((f) => /\.(json|safetensors)$/i.test(f.name))) useModelFiles(files);
+    else if (files[0].type.startsWith("image/")) usePicture(files[0], files[0].name);
+  }
+
   async function main() {
-    const buttons = buildGallery();
+    state.group = { key: "mnist", noun: "digit", draw: true, picture: "digit" }; // until the catalogue arrives
+    let buttons = buildGallery(GALLERY);
     pad = new DrawingPad($("pad"));
     const info = await client.ready;
     performance.mark("lrp:ready"); // benches/first-load.mjs
-    // The page's inputs are digits (drawn, or from the MNIST gallery): it offers the
-    // models of the start model's data set, of the same input shape.
-    // (Fashion-MNIST's model is in the module and the CLI; the page gains it with a data set switch.)
-    const startModel = info.models.find((m) => m.name === START.model) ?? info.models[0];
-    const models = info.models.filter((m) => sameInputs(m, startModel));
-    controls = new Controls({ ...info, models }, root);
+    // One group of models at a time (a data set, or a model of the user's): the one of
+    // the model asked for, else of the start model.
+    state.models = info.models;
+    state.groups = groups(info.models);
+    const asked = info.models.find((m) => m.name === start.model) ?? info.models.find((m) => m.name === START.model) ?? info.models[0];
+    state.group = state.groups.find((g) => g.key === groupOf(asked));
+    state.view = viewOf(state.group.models[0]);
+    controls = new Controls({ models: state.group.models, methods: info.methods, noun: state.group.noun }, root);
     const problems = [...(start.problems ?? []), ...controls.apply(start)];
     // An embedding page's mistake: said until the page is reloaded, next to any later error.
     if (problems.length) state.settingsProblem = `The settings asked for do not fit: ${problems.join("; ")}. Using the defaults there.`;
+    fillGroups();
+    if (state.group.key !== "mnist") buttons = buildGallery(await state.group.gallery());
+    lookOfGroup();
     $("loading").hidden = true;
     // The first explanation is asked for at once: the worker computes it while the
     // panels it does not need (comparison, removal, evaluation) are built.
-    if (pad.strokes.length > 0) {
+    if (state.group.draw && pad.strokes.length > 0) {
       fromPad(); // someone drew while the networks were loading
     } else if (state.input) {
       explainNow(); // a test digit picked while the networks were loading
-    } else {
-      const first = Math.max(0, GALLERY.findIndex((item) => item.label === start.digit));
-      status("Explaining a first test digit…");
-      selectGallery(GALLERY[first], buttons[first]);
+    } else if (state.gallery.length) {
+      const first = Math.max(0, state.gallery.findIndex((item) => item.label === start.digit));
+      status(`Explaining a first test ${noun()}…`);
+      selectGallery(state.gallery[first], buttons[first]);
     }
     compare = new CompareView($("compare"), {
       client, controls, queue: `compare:${channel}`,
@@ -514,7 +728,8 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     });
     compare.refresh();
     removal = new RemovalView($("removal"), { client, queue: `removal:${channel}` });
-    new EvaluateView($("evaluate"), { controls, cmap: () => $("cmap").value });
+    evaluate = new EvaluateView($("evaluate"), { controls, cmap: () => $("cmap").value });
+    evaluate.offer(state.group);
     wire();
   }
 

@@ -14,6 +14,9 @@
 //   queue)` adds one job to a queue.
 // - A worker whose module crashed (a trap) is never used again: its job fails with
 //   the reason, a fresh worker starts, and the queued jobs run on it.
+// - A model the user brings (`loadModel`) is given to every worker of the page: to
+//   this one, to a fresh one after a crash, and to the workers of other clients (the
+//   evaluation's pool), each before its next job.
 // - A page may start the worker before its modules load (index.html does, so that the
 //   module compiles meanwhile), as `globalThis.LRP_EARLY_WORKER = { worker, url }`:
 //   the first client for that url adopts it. The worker speaks only when spoken to
@@ -21,6 +24,10 @@
 
 /** Background queues, first served first. */
 const PRIORITY = ["removal", "compare", "evaluate"];
+
+/** The models brought by the user on this page: name -> { description, weights, version }. */
+const BROUGHT = new Map();
+let broughtVersion = 0;
 
 export class LrpClient {
   #url;
@@ -32,6 +39,7 @@ export class LrpClient {
   #queues = new Map(PRIORITY.map((name) => [name, { jobs: [], generation: 0 }])); // background jobs not yet sent
   #paused = new Set(); // the channels whose pen is down
   #nextId = 1;
+  #given = new Map(); // name -> version of a brought model the current worker has
   /** How many times a crashed worker was replaced. */
   restarts = 0;
 
@@ -54,6 +62,7 @@ export class LrpClient {
     }
     this.#worker = worker;
     this.#live = false;
+    this.#given = new Map();
     return new Promise((resolve, reject) => {
       worker.addEventListener("message", ({ data }) => {
         if (worker !== this.#worker) return; // a replaced worker's last words
@@ -79,6 +88,19 @@ export class LrpClient {
       if ("failed" in worker) failed(worker.failed); // an early worker that failed before it was adopted
       worker.postMessage({ kind: "hello" });
     });
+  }
+
+  /**
+   * Registers a model of the user's (`description`: the JSON text, `weights`: the
+   * safetensors bytes) in this worker and, before their next job, in every other
+   * worker of the page. Resolves to { model, methods } or rejects with the module's error.
+   */
+  async loadModel(description, weights) {
+    const version = ++broughtVersion;
+    const result = await this.latest({ kind: "loadModel", description, weights }, `load-model:${version}`);
+    BROUGHT.set(result.model.name, { description, weights, version });
+    this.#given.set(result.model.name, version);
+    return result;
   }
 
   /** Computes `job` as soon as the worker is free; resolves to null if a newer foreground job replaced it first. */
@@ -145,7 +167,13 @@ export class LrpClient {
     if (this.#current || !this.#live) return;
     let next = null;
     const [channel] = this.#waiting.keys();
-    if (channel !== undefined) {
+    const missing = [...BROUGHT].find(([name, { version }]) => this.#given.get(name) !== version);
+    if (missing) {
+      const [name, { description, weights, version }] = missing;
+      this.#given.set(name, version);
+      const ignore = () => {}; // it loaded once already: it loads again
+      next = { job: { kind: "loadModel", description, weights }, resolve: ignore, reject: ignore, foreground: false };
+    } else if (channel !== undefined) {
       next = { ...this.#waiting.get(channel), foreground: true };
       this.#waiting.delete(channel);
     } else if (this.#paused.size === 0) {

@@ -16,9 +16,21 @@ const MARKUP = {
   settings: `
 <section data-panel="settings" class="settings" aria-label="Settings">
   <div class="setting">
+    <div id="dataset-field" class="field" hidden>
+      <label for="dataset">Data set</label>
+      <select id="dataset"></select>
+    </div>
     <h2><label for="model">Network</label></h2>
     <select id="model"></select>
     <p id="model-card" class="hint"></p>
+    <div class="field own-model">
+      <label for="model-files">Your own network:</label>
+      <input type="file" id="model-files" accept=".json,.safetensors,application/json" multiple
+        aria-describedby="model-files-hint">
+    </div>
+    <p id="model-files-hint" class="hint">its <code>.json</code> and <code>.safetensors</code> files, written by
+      <code>export/lrp_export.py</code> from PyTorch (or drop them on the page). They are read here; nothing is sent anywhere.</p>
+    <p id="model-files-status" class="hint" role="status"></p>
   </div>
   <div class="setting method">
     <h2><label for="method">Explanation method</label></h2>
@@ -57,18 +69,32 @@ const MARKUP = {
 </section>`,
   draw: `
 <section data-panel="draw" class="panel draw" aria-labelledby="draw-title">
-  <h2 id="draw-title"><span class="step">1</span> Draw a digit</h2>
-  <canvas id="pad" aria-describedby="pad-hint"
-    aria-label="Drawing pad: draw one digit with the mouse, a finger or a pen"></canvas>
-  <div class="buttons">
-    <button type="button" id="undo" aria-keyshortcuts="Control+Z">Undo</button>
-    <button type="button" id="clear">Clear</button>
+  <h2 id="draw-title"><span class="step">1</span> <span id="draw-words">Draw a digit</span></h2>
+  <div id="pad-box">
+    <canvas id="pad" aria-describedby="pad-hint"
+      aria-label="Drawing pad: draw one digit with the mouse, a finger or a pen"></canvas>
+    <div class="buttons">
+      <button type="button" id="undo" aria-keyshortcuts="Control+Z">Undo</button>
+      <button type="button" id="clear">Clear</button>
+    </div>
   </div>
   <p id="pad-hint" class="hint" aria-live="polite">Draw one digit here with the mouse, a finger or a pen,
     or pick a test digit below.</p>
+  <div class="buttons picture">
+    <label class="file-button"><input type="file" id="picture-file" accept="image/*"> <span id="picture-words">Photo of a digit on paper…</span></label>
+    <button type="button" id="camera">Camera</button>
+  </div>
+  <p id="picture-status" class="hint" role="status"></p>
+  <div id="camera-box" hidden>
+    <video id="camera-view" playsinline muted aria-label="the camera's picture"></video>
+    <div class="buttons">
+      <button type="button" id="camera-shoot">Use this picture</button>
+      <button type="button" id="camera-stop">Close the camera</button>
+    </div>
+  </div>
   <figure class="seen">
     <canvas id="input" width="28" height="28" role="img" aria-label="the network's input: empty"></canvas>
-    <figcaption><strong>What the network sees:</strong> 28×28 grey levels. As in MNIST, your
+    <figcaption id="seen-caption"><strong>What the network sees:</strong> 28×28 grey levels. As in MNIST, your
       ink is cropped, scaled to fit 20×20 and centred by its mass.</figcaption>
   </figure>
 </section>`,
@@ -110,7 +136,7 @@ const MARKUP = {
   </div>
   <p id="confidence" class="hint"></p>
   <ol id="probabilities" aria-label="probability of each digit; choose one to explain it"></ol>
-  <p class="hint">Bars: how likely each digit is (softmax of the scores). The framed digit is the one
+  <p id="bars-hint" class="hint">Bars: how likely each digit is (softmax of the scores). The framed digit is the one
     explained; <strong>click a digit</strong> to ask why the network would (not) say it.</p>
   <button type="button" id="back-to-predicted" class="link" hidden>back to explaining the predicted digit</button>
   <div id="others" class="others"></div>
@@ -164,7 +190,7 @@ const MARKUP = {
   gallery: `
 <section data-panel="gallery" class="below" aria-labelledby="gallery-title">
   <h2 id="gallery-title">Real test digits</h2>
-  <p class="hint">100 handwritten digits from the MNIST test set, which the networks never saw while
+  <p id="gallery-hint" class="hint">100 handwritten digits from the MNIST test set, which the networks never saw while
     they learned. Those with a <span class="flag">red corner</span> fool at least one of the three networks.</p>
   <div id="gallery" class="gallery" role="group" aria-label="100 test digits: arrow keys move, Enter or Space picks"></div>
 </section>`,

@@ -93,7 +93,7 @@ export class RemovalView {
     const list = this.$("removal-probabilities");
     if (!shown || !curve || curve.error) {
       verdict.textContent = !shown ? "Draw or pick a digit first." : curve?.error ? `The module refused: ${curve.error.message}` : "Computing…";
-      drawInput(this.$("removal-input"), shown?.input ?? null);
+      drawInput(this.$("removal-input"), shown?.input ?? null, shown?.view);
       this.$("removal-confidence").textContent = "";
       list.replaceChildren();
       this.#plot(k);
@@ -101,7 +101,7 @@ export class RemovalView {
     }
     const side = shown.input.length;
     const step = Math.min(k, curve.removed.length - 1);
-    drawInput(this.$("removal-input"), curve.images.subarray(step * side, (step + 1) * side));
+    drawInput(this.$("removal-input"), curve.images.subarray(step * side, (step + 1) * side), shown.view);
     const classes = curve.probabilities.length / curve.removed.length;
     const p = curve.probabilities.subarray(step * classes, (step + 1) * classes);
     const predicted = curve.prediction[step];

@@ -3,6 +3,48 @@ import { table, maxAbs } from "./colormap.js";
 
 const SIDE = 28;
 
+/**
+ * How a model's inputs are drawn: channels, height and width, and the input range.
+ * [C, H, W] and [H, W] as they are; a flat input of n² values as an n×n square,
+ * any other as one row. The MNIST models' view is { c: 1, h: 28, w: 28, low: 0, high: 1 }.
+ */
+export function viewOf(model) {
+  const shape = model?.input_shape ?? [1, SIDE, SIDE];
+  const [low, high] = model?.input_range ?? [0, 1];
+  let [c, h, w] = shape.length === 3 ? shape : shape.length === 2 ? [1, ...shape] : [1, 1, shape.reduce((a, b) => a * b, 1)];
+  if (shape.length === 1 && Number.isInteger(Math.sqrt(w))) [h, w] = [Math.sqrt(w), Math.sqrt(w)];
+  return { c, h, w, low, high };
+}
+const MNIST_VIEW = viewOf(null);
+
+/** One value per pixel: the relevance summed over the channels (as Zennit's heatmaps do). */
+export const perPixel = (values, view = MNIST_VIEW) => (view.c > 1 ? sumChannels(values, [view.c, view.h, view.w]) : values);
+
+/**
+ * The image of an input: RGB for three channels, else grey (the mean of the
+ * channels), scaled from the input range; as light on black, or with `paper` as dark
+ * on white (grey inputs; an RGB image stays as it is, lightened).
+ */
+export function inputData(pixels, view = MNIST_VIEW, paper = false) {
+  const { c, h, w, low, high } = view;
+  const image = new ImageData(w, h);
+  const n = h * w;
+  const unit = (v) => Math.max(0, Math.min(1, (v - low) / (high - low)));
+  for (let i = 0; i < n; i++) {
+    let rgb;
+    if (!pixels) rgb = [0, 0, 0];
+    else if (c === 3) rgb = [0, 1, 2].map((k) => unit(pixels[k * n + i]));
+    else {
+      let sum = 0;
+      for (let k = 0; k < c; k++) sum += unit(pixels[k * n + i]);
+      rgb = [sum / c, sum / c, sum / c];
+    }
+    const g = c === 3 ? rgb.map((v) => Math.round(255 * (paper ? 0.45 + 0.55 * v : v)))
+      : rgb.map((v) => Math.round(paper ? 255 - 150 * v : 255 * v));
+    image.data.set([...g, 255], i * 4);
+  }
+  return image;
+}
 /** A w×h image of `values` in the colour map on ±limit, as ImageData. */
 export function heatmapData(values, w, h, cmap, limit = maxAbs(values)) {
   const lut = table(cmap);
@@ -38,10 +80,11 @@ export function greyData(pixels, w = SIDE, h = SIDE, paper = false) {
   return image;
 }
 
-/** Draws the 28×28 input as the network sees it (white digit on black). */
-export function drawInput(canvas, pixels) {
-  canvas.width = canvas.height = SIDE;
-  canvas.getContext("2d").putImageData(greyData(pixels), 0, 0);
+/** Draws an input as the network sees it (MNIST: 28×28, white digit on black), at one canvas pixel per value. */
+export function drawInput(canvas, pixels, view = MNIST_VIEW) {
+  canvas.width = view.w;
+  canvas.height = view.h;
+  canvas.getContext("2d").putImageData(inputData(pixels, view), 0, 0);
 }
 
 /**
@@ -67,19 +110,23 @@ export function strip(images) {
 }
 
 /**
- * The heatmap over the input: the digit as grey ink on white paper, and on top of
- * it the relevance in the colour map (white = 0) with the given opacity. Each of
- * the 28×28 pixels becomes a square block, so what is shown is what was computed.
+ * The heatmap over the input: the input as grey ink on white paper (or its colours,
+ * lightened), and on top of it the relevance of each pixel (summed over channels) in
+ * the colour map (white = 0) with the given opacity. Each input pixel becomes a block,
+ * so what is shown is what was computed; a non-square input is letterboxed.
  */
-export function drawHeatmap(canvas, { input, relevance, cmap, opacity, limit }) {
+export function drawHeatmap(canvas, { input, relevance, cmap, opacity, limit, view = MNIST_VIEW }) {
   const context = canvas.getContext("2d");
   context.imageSmoothingEnabled = false;
   context.globalAlpha = 1;
   context.clearRect(0, 0, canvas.width, canvas.height);
-  context.drawImage(scratch(greyData(input, SIDE, SIDE, true)), 0, 0, canvas.width, canvas.height);
+  const scale = Math.min(canvas.width / view.w, canvas.height / view.h);
+  const [dw, dh] = [view.w * scale, view.h * scale];
+  const [x, y] = [(canvas.width - dw) / 2, (canvas.height - dh) / 2];
+  context.drawImage(scratch(inputData(input, view, true)), x, y, dw, dh);
   if (relevance) {
     context.globalAlpha = opacity;
-    context.drawImage(scratch(heatmapData(relevance, SIDE, SIDE, cmap, limit)), 0, 0, canvas.width, canvas.height);
+    context.drawImage(scratch(heatmapData(perPixel(relevance, view), view.w, view.h, cmap, limit)), x, y, dw, dh);
     context.globalAlpha = 1;
   }
 }

@@ -9,9 +9,10 @@
 // { kind: "explain" (default), pixels, method, params, everyModel?, slim? } (everyModel:
 // the decision of every model that reads the same inputs, defaults.js sameInputs),
 // { kind: "removal", pixels, relevance, params }, { kind: "evaluate", pixels,
-// labels, method, params, settings } and { kind: "report", tallies, settings }:
-// each calls the module function of its name (see pkg/lrp.d.ts).
-import init, { initSync, models, methods, classify, explain, removal, evaluate, report } from "../pkg/lrp.js";
+// labels, method, params, settings }, { kind: "report", tallies, settings } and
+// { kind: "loadModel", description, weights }: each calls the module function of its
+// name (see pkg/lrp.d.ts); loadModel answers { model, methods } for the page's catalogue.
+import init, { initSync, models, methods, classify, explain, removal, evaluate, report, loadModel } from "../pkg/lrp.js";
 import { START, sameInputs } from "./defaults.js";
 
 // The one-file build (scripts/build-offline.mjs) puts the wasm bytes into this worker's
@@ -23,13 +24,18 @@ const stamp = (step) => { timing[step] = performance.timeOrigin + performance.no
 const loaded = embedded ? Promise.resolve().then(() => initSync({ module: embedded })) : init();
 const ready = loaded.then(() => {
   stamp("module");
-  const list = models();
-  // Each method as it applies to each model (ranges, the rule of every layer).
-  const catalogue = Object.fromEntries(list.map((m) => [m.name, methods(m.name)]));
-  // The models that read each model's inputs, for "every network on this input".
-  const peers = Object.fromEntries(list.map((m) => [m.name, list.filter((o) => sameInputs(m, o)).map((o) => o.name)]));
-  return { models: list, methods: catalogue, peers };
+  return catalogue();
 });
+
+/**
+ * The models, each method as it applies to each model (ranges, the rule of every
+ * layer), and the models that read each model's inputs ("every network on this input").
+ */
+function catalogue() {
+  const list = models();
+  const peers = Object.fromEntries(list.map((m) => [m.name, list.filter((o) => sameInputs(m, o)).map((o) => o.name)]));
+  return { models: list, methods: Object.fromEntries(list.map((m) => [m.name, methods(m.name)])), peers };
+}
 // Answered only once the first explanation is prepared: so the page's first request does
 // not wait behind it in a worker that two cores share with the page (in 8 interleaved
 // cold loads, median first heatmap 532 ms, against 667 ms replying first, 643 ms without).
@@ -46,19 +52,20 @@ const prepared = ready.then((loaded) => {
  * model's classification: computing one such explanation of a made-up input now, while
  * the page is still loading, compiles what that request needs.
  */
-function warmUp({ models, peers }) {
+function warmUp(registry) {
+  const { models } = registry;
   const spec = models.find((m) => m.name === START.model) ?? models[0];
   // A band across the middle of the model's input, at full ink: any shape will do.
   const size = spec.input_shape.reduce((a, b) => a * b, 1);
   const band = new Float32Array(size).fill(spec.input_range[1], Math.floor(0.3 * size), Math.ceil(0.7 * size));
   try {
-    explainJob(peers, { pixels: band, method: START.method, params: { model: spec.name }, everyModel: true });
+    explainJob(registry, { pixels: band, method: START.method, params: { model: spec.name }, everyModel: true });
   } catch {
     // a module without the start method: nothing to prepare
   }
 }
 
-function explainJob(peers, { pixels, method, params, everyModel, slim }) {
+function explainJob({ peers }, { pixels, method, params, everyModel, slim }) {
   const explanation = explain(pixels, method, params);
   let result = explanation;
   if (slim) {
@@ -77,6 +84,11 @@ function explainJob(peers, { pixels, method, params, everyModel, slim }) {
 
 const JOBS = {
   explain: explainJob,
+  loadModel: (registry, { description, weights }) => {
+    const model = loadModel(description, weights);
+    Object.assign(registry, catalogue());
+    return { model, methods: registry.methods[model.name] };
+  },
   removal: (_, { pixels, relevance, params }) => removal(pixels, relevance, params),
   evaluate: (_, { pixels, labels, method, params, settings }) => evaluate(pixels, labels, method, params, settings),
   report: (_, { tallies, settings }) => report(tallies, settings),
@@ -84,11 +96,11 @@ const JOBS = {
 
 self.onmessage = async ({ data }) => {
   const { id, kind = "explain" } = data;
-  let peers;
+  let registry;
   try {
     const loaded = await prepared;
     if (kind === "hello") return postMessage({ type: "ready", models: loaded.models, methods: loaded.methods, timing });
-    peers = loaded.peers;
+    registry = loaded;
   } catch (error) {
     return postMessage(kind === "hello"
       ? { type: "failed", error: String(error?.message ?? error) }
@@ -97,7 +109,7 @@ self.onmessage = async ({ data }) => {
   try {
     const job = JOBS[kind];
     if (!job) throw new Error(`unknown job ${kind}`);
-    postMessage({ type: "result", id, ok: true, result: job(peers, data) });
+    postMessage({ type: "result", id, ok: true, result: job(registry, data) });
   } catch (error) {
     // A trap (a Rust panic, which is a bug) can leave the instance in a broken state:
     // report it as such, and the page replaces this worker with a fresh one.

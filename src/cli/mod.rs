@@ -182,17 +182,22 @@ enum Command {
         #[arg(long, default_value = "tuning")]
         out: PathBuf,
     },
-    /// Write the page's gallery of real test digits (www/gallery.js): a balanced
-    /// sample of every class plus digits that some model misclassifies.
+    /// Write the page's gallery of real test images of a data set (www/gallery.js for
+    /// MNIST, www/gallery-fashion-mnist.js): a balanced sample of every class plus
+    /// images that some model of that data set misclassifies.
     Gallery {
-        /// How many digits.
+        /// `mnist` or `fashion-mnist`.
+        #[arg(long, default_value = "mnist")]
+        dataset: String,
+        /// How many images.
         #[arg(long, default_value_t = 100)]
         count: usize,
         /// How many of them are misclassified by at least one model.
         #[arg(long, default_value_t = 12)]
         misclassified: usize,
-        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/www/gallery.js"))]
-        out: PathBuf,
+        /// Where to write it (default: the data set's file in www/).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -264,7 +269,9 @@ pub fn main() -> ExitCode {
             seed,
             out: &out,
         }),
-        Command::Gallery { count, misclassified, out } => gallery::write_gallery(count, misclassified, &out),
+        Command::Gallery { dataset, count, misclassified, out } => {
+            gallery::write_gallery(&dataset, count, misclassified, out.as_deref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

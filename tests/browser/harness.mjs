@@ -15,7 +15,9 @@ export async function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-      "--no-first-run", "--disable-sync", "--disable-quic"],
+      "--no-first-run", "--disable-sync", "--disable-quic",
+      // A synthetic camera, allowed without asking, for the photo test.
+      "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
   });
 }
 

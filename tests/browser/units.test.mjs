@@ -1,8 +1,10 @@
 // Unit tests of the page's plain-JavaScript parts, run by Node without a browser:
-// the MNIST preprocessing of drawings and the worker client's coalescing.
+// the MNIST preprocessing of drawings, pictures made into inputs, and the worker
+// client's coalescing and its handing of brought models to every worker.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mnistFromInk, downsample, measure, BOX } from "../../www/preprocess.js";
+import { mnistFromInk, downsample, measure, BOX, boxBlur, otsu, mnistFromPhoto, objectFromPhoto, fitPicture, resample }
+  from "../../www/preprocess.js";
 import { GALLERY } from "../../www/gallery.js";
 
 const decode = (bytes) => Float32Array.from(bytes, (v) => v / 255);
@@ -183,4 +185,111 @@ test("a worker whose module crashed is never used again: its job fails, a fresh 
   await assert.rejects(refused, /^Error: epsilon: expected a number$/);
   assert.equal(FakeWorker.last, second);
   assert.equal(client.restarts, 1);
+});
+
+/** RGBA bytes of a width×height picture whose grey level at (x, y) is grey(x, y) (0–255). */
+function picture(width, height, grey) {
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const g = grey(x, y);
+    rgba.set([g, g, g, 255], 4 * (y * width + x));
+  }
+  return rgba;
+}
+
+test("the picture helpers: a box blur, Otsu's threshold and resampling, against values worked out by hand", () => {
+  // 3×1 row [0, 3, 6], radius 1: means of [0, 3], [0, 3, 6], [3, 6].
+  assert.deepEqual(Array.from(boxBlur(Float32Array.of(0, 3, 6), 3, 1, 1)), [1.5, 3, 4.5]);
+  // Two clusters, at 0.1 and 0.8: the threshold falls between them.
+  const t = otsu(Float32Array.from({ length: 100 }, (_, i) => (i < 70 ? 0.1 : 0.8)));
+  assert.ok(t > 0.1 && t <= 0.8, `threshold ${t}`);
+  // 4×2 -> 2×1: each output the mean of a 2×2 block; 1×1 -> 2×2: the nearest pixel.
+  assert.deepEqual(Array.from(resample(Float32Array.of(0, 2, 4, 8, 2, 4, 6, 10), 4, 2, 2, 1)), [2, 7]);
+  assert.deepEqual(Array.from(resample(Float32Array.of(5), 1, 1, 2, 2)), [5, 5, 5, 5]);
+});
+
+test("a photo of dark ink on unevenly lit paper gives the input the same ink drawn gives", () => {
+  // A bar, 20 px wide and 120 tall, dark on paper whose light goes from 120 to 250 across the picture.
+  const [w, h] = [200, 160];
+  const inBar = (x, y) => x >= 90 && x < 110 && y >= 20 && y < 140;
+  const photo = picture(w, h, (x, y) => (inBar(x, y) ? 30 : 120 + 130 * (x / w)));
+  const fromPhoto = mnistFromPhoto(photo, w, h);
+  const drawn = mnistFromInk(Float32Array.from({ length: w * h }, (_, i) => (inBar(i % w, Math.floor(i / w)) ? 1 : 0)), w, h);
+  const [a, b] = [measure(fromPhoto), measure(drawn)];
+  assert.equal(a.height, 20);
+  assert.ok(Math.abs(a.width - b.width) <= 1, `widths ${a.width} and ${b.width}`);
+  assert.ok(Math.abs(a.cx - b.cx) <= 1 && Math.abs(a.cy - b.cy) <= 1, "in the same place");
+  assert.ok(Math.abs(a.mass - b.mass) / b.mass < 0.25, `ink ${a.mass} against ${b.mass}: the gradient of the paper is not ink`);
+  // Light ink on black (an MNIST image itself) is read the other way round.
+  const inverted = Uint8ClampedArray.from(photo, (v, i) => (i % 4 === 3 ? 255 : 255 - v));
+  const back = measure(mnistFromPhoto(inverted, w, h));
+  assert.equal(back.height, 20);
+  assert.ok(Math.abs(back.cx - a.cx) <= 1, "the same bar");
+  // Paper in dim light (darker than mid-grey) is still paper, and the ink darker still.
+  const dim = measure(mnistFromPhoto(picture(w, h, (x, y) => (inBar(x, y) ? 25 : 100)), w, h));
+  assert.equal(dim.height, 20);
+  assert.ok(Math.abs(dim.width - b.width) <= 1, `width ${dim.width}`);
+  // Paper alone, however unevenly lit, has no ink.
+  assert.equal(mnistFromPhoto(picture(w, h, (x) => 120 + 130 * (x / w)), w, h), null);
+});
+
+test("a photo of an object on a light background gives a light object on black, fitted to 28 and centred", () => {
+  // A dark 40×80 garment on white, off-centre.
+  const [w, h] = [200, 150];
+  const out = objectFromPhoto(picture(w, h, (x, y) => (x >= 20 && x < 60 && y >= 30 && y < 110 ? 40 : 245)), w, h);
+  const m = measure(out);
+  assert.equal(m.height, 28, "the longer side fills the 28 pixels");
+  assert.equal(m.width, 14, "the aspect ratio is kept: 40×80 -> 14×28");
+  assert.ok(Math.abs(m.cx - 13.5) <= 0.5, `centred: ${m.cx}`);
+  assert.equal(out[0], 0, "the background is black");
+  assert.ok(Math.max(...out) > 0.95, "the object is light");
+  assert.equal(objectFromPhoto(picture(w, h, () => 245), w, h), null);
+});
+
+test("any picture is resized to the model's input: colour channels or grey, in the input's range", () => {
+  // 2×2 RGBA: red, green, blue, white -> 1×1: the mean of each channel.
+  const rgba = Uint8ClampedArray.of(255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255);
+  assert.deepEqual(Array.from(fitPicture(rgba, 2, 2, { c: 3, h: 1, w: 1, low: 0, high: 1 })), [0.5, 0.5, 0.5]);
+  // Grey, in [-1, 1]: the luminance of each pixel scaled.
+  const grey = Array.from(fitPicture(rgba, 2, 2, { c: 1, h: 2, w: 2, low: -1, high: 1 }));
+  assert.deepEqual(grey.map((v) => Number(v.toFixed(3))), [-0.402, 0.174, -0.772, 1]);
+});
+
+test("a model the user brought is given to every worker: another client's, and a fresh one after a crash", async () => {
+  globalThis.Worker = FakeWorker;
+  const { LrpClient } = await import("../../www/lrp-client.js");
+  const first = new LrpClient("worker.js");
+  await first.ready;
+  const a = FakeWorker.last;
+  const loading = first.loadModel("{json}", Uint8Array.of(1, 2, 3));
+  assert.equal(a.sent[0].kind, "loadModel");
+  a.reply({ type: "result", id: a.sent[0].id, ok: true, result: { model: { name: "mine" }, methods: [] } });
+  assert.equal((await loading).model.name, "mine");
+  // The same worker is not given it twice.
+  first.latest({ name: "explain with mine" });
+  assert.deepEqual(a.sent.map((j) => j.kind ?? j.name), ["loadModel", "explain with mine"]);
+  // A client started later (the evaluation's pool) gives it to its worker before its first job.
+  const second = new LrpClient("worker.js");
+  await second.ready;
+  const b = FakeWorker.last;
+  const job = second.run({ name: "evaluate with mine" });
+  assert.deepEqual(b.sent.map((j) => j.kind ?? j.name), ["loadModel"]);
+  assert.equal(b.sent[0].description, "{json}");
+  b.answer();
+  await Promise.resolve();
+  assert.deepEqual(b.sent.map((j) => j.kind ?? j.name), ["loadModel", "evaluate with mine"]);
+  b.answer();
+  assert.equal(await job, "evaluate with mine");
+  // After a crash, the fresh worker is given it again.
+  const crash = second.latest({ name: "crash" });
+  b.reply({ type: "result", id: b.sent[2].id, ok: false, crashed: true, error: "RuntimeError: unreachable" });
+  await assert.rejects(crash);
+  await new Promise((done) => setTimeout(done, 0));
+  const c = FakeWorker.last;
+  assert.notEqual(c, b);
+  second.latest({ name: "after" });
+  assert.deepEqual(c.sent.map((j) => j.kind ?? j.name), ["loadModel"]);
+  c.answer();
+  await Promise.resolve();
+  assert.deepEqual(c.sent.map((j) => j.kind ?? j.name), ["loadModel", "after"]);
 });

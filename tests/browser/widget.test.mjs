@@ -153,3 +153,23 @@ test("on a phone, the compact widget keeps its pad and its heatmap side by side,
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test("a widget with model=\"fashion-cnn\" starts on Fashion-MNIST, with a test image of the class asked for", async () => {
+  const { page, log } = await openCourse();
+  await settledWidget(page, "quick");
+  await page.evaluate(() => {
+    const widget = Object.assign(document.createElement("lrp-explainer"), { id: "fashion" });
+    widget.setAttribute("model", "fashion-cnn");
+    widget.setAttribute("digit", "9");
+    document.body.append(widget);
+  });
+  const shown = await settledWidget(page, "fashion", { model: "fashion-cnn" });
+  const { GALLERY: FASHION } = await import("../../www/gallery-fashion-mnist.js");
+  const boot = FASHION.find((item) => item.label === 9);
+  assert.equal(shown.input, `gallery:${boot.index}`, "the first ankle boot of the gallery");
+  assert.equal(await page.evaluate(() => document.getElementById("fashion").shadowRoot.getElementById("dataset").value), "fashion-mnist");
+  assert.equal(await page.evaluate(() => document.getElementById("fashion").dataset.group), "fashion-mnist");
+  // The widget on the same page that explains digits is untouched.
+  assert.equal((await settledWidget(page, "quick")).model, "cnn");
+  assert.deepEqual(log.errors, []);
+});
