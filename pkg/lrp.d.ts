@@ -141,6 +141,18 @@ export interface Schedule {
 export type Split = "correct" | "incorrect" | "unlabelled";
 
 /**
+ * Keep only `channels` of the relevance at the output of layer `layer` (its index in
+ * the model description, the `nn.Sequential` index zennit-crp names it by).
+ */
+export interface Condition {
+    layer: number;
+    /**
+     * Channels of a convolution's or pooling's output, neurons of a dense layer's.
+     */
+    channels: number[];
+}
+
+/**
  * One input's answer as its pixels are removed.
  */
 export interface RemovalCurve extends Curve {
@@ -351,7 +363,7 @@ export interface Curve {
  * The options of `explain`: the model, the target, the output relevance, the
  * per-layer rules of `custom`, and the method's parameters by name.
  */
-export type ExplainParams = { model?: string; target?: "predicted" | number; output?: OutputRelevance; zeroBias?: boolean; layers?: string[] } & ParameterValues & {};
+export type ExplainParams = { model?: string; target?: "predicted" | number; output?: OutputRelevance; zeroBias?: boolean; layers?: string[]; conditions?: Condition[] } & ParameterValues & {};
 
 /**
  * The options of `removal` and `evaluate`: what replaces a removed pixel, how many
@@ -440,6 +452,11 @@ export interface LayerRelevance {
     relevance: Float32Array;
     sum: number;
     books: Books;
+    /**
+     * The relevance at the layer's output, summed per channel (per neuron for a dense
+     * layer): CRP's concept relevance, which ranks the channels that carry the decision.
+     */
+    channels: Float32Array;
 }
 
 /**

@@ -15,5 +15,7 @@ pub mod random;
 pub mod wasm;
 
 pub use error::{Error, Result};
-pub use lrp::{catalogue, explain, Explanation, Method, Options, OutputRelevance, Params, Target};
+pub use lrp::{
+    catalogue, explain, explain_conditioned, Condition, Explanation, Method, Options, OutputRelevance, Params, Target,
+};
 pub use model::{embedded, Forward, Model, ModelSpec};

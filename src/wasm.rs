@@ -53,6 +53,10 @@ pub struct ExplainParams {
     /// For `custom`: one rule per layer with parameters, from the input up.
     #[tsify(optional)]
     pub layers: Option<Vec<String>>,
+    /// Concept Relevance Propagation: keep only these channels (neurons) of the
+    /// relevance at each named layer's output, e.g. `[{ layer: 3, channels: [5, 7] }]`.
+    #[tsify(optional)]
+    pub conditions: Option<Vec<lrp::Condition>>,
     #[serde(flatten)]
     pub parameters: ParameterValues,
     /// Whatever else was given, refused by name.
@@ -102,6 +106,11 @@ pub struct LayerRelevance {
     pub relevance: Float32Array,
     pub sum: f32,
     pub books: Books,
+    /// The relevance at the layer's output, summed per channel (per neuron for a dense
+    /// layer): CRP's concept relevance, which ranks the channels that carry the decision.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    #[tsify(type = "Float32Array")]
+    pub channels: Float32Array,
 }
 
 /// `explain`'s answer: the decision, the relevance of every input value and of every layer.
@@ -271,12 +280,13 @@ pub fn explain(
         output: params.output.unwrap_or_default(),
         zero_bias: params.zero_bias.unwrap_or(false),
     };
-    let e = lrp::explain(model, input, &method, &options)?;
+    let e = lrp::explain_conditioned(model, input, &method, &options, &params.conditions.unwrap_or_default())?;
     let logits: Vec<f32> = e.logits.iter().copied().collect();
     let layers = e
         .layers
         .iter()
-        .map(|layer| LayerRelevance {
+        .enumerate()
+        .map(|(i, layer)| LayerRelevance {
             index: layer.index,
             kind: layer.kind,
             layer: layer.description.clone(),
@@ -285,6 +295,10 @@ pub fn explain(
             relevance: floats(&layer.relevance),
             sum: layer.relevance.sum(),
             books: layer.books[0],
+            channels: {
+                let output = e.layers.get(i + 1).map_or(&e.output_relevance, |next| &next.relevance);
+                Float32Array::from(lrp::channel_sums(output).row(0).to_vec().as_slice())
+            },
         })
         .collect();
     to_js(&Explanation {
@@ -461,9 +475,9 @@ pub fn evaluate(
         .as_string()
         .ok_or_else(|| JsError::new("method: expected a method name such as \"epsilon\", or \"random\""))?;
     let params = read_params(params.as_ref())?;
-    if params.target.is_some() || params.output.is_some() || params.zero_bias.is_some() {
+    if params.target.is_some() || params.output.is_some() || params.zero_bias.is_some() || params.conditions.is_some() {
         return Err(JsError::new(
-            "params: evaluate explains the predicted class from its score; target, output and zeroBias are not taken",
+            "params: evaluate explains the predicted class from its score; target, output, zeroBias and conditions are not taken",
         ));
     }
     let settings: EvaluationSettings = read_options(settings.as_ref(), "settings", "{ removal: \"road\", steps: 20 }")?;
@@ -645,7 +659,7 @@ fn read_params(params: Option<&JsValue>) -> Result<ExplainParams, JsError> {
     if let Some(key) = read.unknown.keys().next() {
         let names: Vec<&str> = lrp::params::ALL.iter().map(|p| p.name).collect();
         return Err(JsError::new(&format!(
-            "params.{key}: unknown; expected model, target, output, zeroBias, layers or a parameter ({})",
+            "params.{key}: unknown; expected model, target, output, zeroBias, layers, conditions or a parameter ({})",
             names.join(", ")
         )));
     }
@@ -657,6 +671,39 @@ fn read_params(params: Option<&JsValue>) -> Result<ExplainParams, JsError> {
 /// strings). Its entries are copied into a fresh object of plain values first, so that
 /// reading it runs no code of the caller's (getters, proxies, inherited iterators);
 /// serde then reads it, naming the key of a bad value.
+/// A copy of `params.conditions` holding only plain values: an array of
+/// `{ layer: number, channels: number[] }` (nothing of the caller's runs while it is read).
+fn copy_conditions(list: &Array, name: &str) -> Result<JsValue, JsError> {
+    let copy = Array::new();
+    for (i, condition) in list.iter().enumerate() {
+        let at = format!("{name}.conditions[{i}]");
+        let fail = || JsError::new(&format!("{at}: expected {{ layer: 3, channels: [5, 7] }}"));
+        if !condition.is_object() || Array::is_array(&condition) {
+            return Err(fail());
+        }
+        let entries = own_entries(&condition).map_err(|_| fail())?;
+        let plain = Object::new();
+        for entry in entries.iter() {
+            let entry = Array::from(&entry);
+            let (key, value) = (entry.get(0).as_string().unwrap_or_default(), entry.get(1));
+            let value = if Array::is_array(&value) {
+                let channels = Array::from(&value);
+                if let Some(j) = channels.iter().position(|c| c.as_f64().is_none()) {
+                    return Err(JsError::new(&format!("{at}.{key}[{j}]: expected a channel number")));
+                }
+                channels.slice(0, channels.length()).into()
+            } else if value.is_object() || value.is_function() || value.is_symbol() {
+                return Err(fail());
+            } else {
+                value
+            };
+            Reflect::set(&plain, &key.into(), &value).map_err(|_| fail())?;
+        }
+        copy.push(&plain);
+    }
+    Ok(copy.into())
+}
+
 fn read_options<T: serde::de::DeserializeOwned + Default>(
     options: Option<&JsValue>,
     name: &str,
@@ -688,6 +735,8 @@ fn read_options<T: serde::de::DeserializeOwned + Default>(
                 }
             }
             layers.slice(0, layers.length()).into()
+        } else if key == "conditions" && Array::is_array(&value) {
+            copy_conditions(&Array::from(&value), name)?
         } else if value.is_object() || value.is_function() || value.is_symbol() {
             return Err(JsError::new(&match key.as_str() {
                 "layers" => format!("{name}.layers: expected an array of rule names"),

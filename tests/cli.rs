@@ -467,3 +467,53 @@ fn test_means_the_test_split_of_the_models_data_set() {
     let summary: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(summary["inputs"][0]["label"], 9, "test image 0 of Fashion-MNIST is an ankle boot");
 }
+
+/// `--condition LAYER:CHANNELS` (CRP) keeps only those channels of the layer's output
+/// relevance; `--channels` reports each layer's output relevance per channel.
+#[test]
+fn explain_conditions_on_channels_and_reports_them() {
+    let (ok, stdout, stderr) = lrp(&[
+        "explain",
+        "test:0",
+        "--model",
+        "cnn",
+        "--rule",
+        "epsilon",
+        "--condition",
+        "3:5,7",
+        "--condition",
+        "0:1,2",
+        "--channels",
+    ]);
+    assert!(ok, "{stderr}");
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["conditions"][0]["layer"], 3);
+    let layers = summary["inputs"][0]["layers"].as_array().unwrap();
+    let channels = |i: usize| -> Vec<f64> {
+        layers[i]["channels"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+    };
+    let conv2 = channels(3);
+    assert_eq!(conv2.len(), 24);
+    for (c, v) in conv2.iter().enumerate() {
+        assert!(*v == 0.0 || c == 5 || c == 7, "channel {c} of layer 3 carries {v}");
+    }
+    // What leaves the conditioned layer's output is what its next layer takes in.
+    let entering = layers[4]["sum"].as_f64().unwrap();
+    assert!((conv2.iter().sum::<f64>() - entering).abs() < 1e-4 * entering.abs().max(1.0));
+    let conv1 = channels(0);
+    assert!(conv1.iter().enumerate().all(|(c, v)| *v == 0.0 || c == 1 || c == 2), "{conv1:?}");
+    // Without --channels, no per-channel lists.
+    let (ok, stdout, _) = lrp(&["explain", "test:0", "--condition", "3:5"]);
+    let plain: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(ok && plain["inputs"][0]["layers"].as_array().unwrap().iter().all(|l| l.get("channels").is_none()));
+    for (args, message) in [
+        (&["explain", "test:0", "--condition", "3:99"][..], "layer 3 has channels 0 to 23, not 99"),
+        (&["explain", "test:0", "--condition", "12:0"][..], "layer 12 does not exist"),
+        (&["explain", "test:0", "--condition", "3"][..], "expected LAYER:CHANNELS"),
+        (&["explain", "test:0", "--condition", "3:1", "--condition", "3:2"][..], "conditioned twice"),
+        (&["explain", "test:0", "--condition", "3:1", "--rule", "occlusion"][..], "conditions: apply to LRP"),
+    ] {
+        let (ok, stdout, stderr) = lrp(args);
+        assert!(!ok && stderr.contains(message) && stdout.is_empty(), "{args:?}: {stderr}");
+    }
+}

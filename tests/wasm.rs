@@ -465,3 +465,50 @@ fn a_loaded_model_explains_as_natively_and_bad_files_change_nothing() {
         message(wasm::classify(Float32Array::from(pixels.as_slice()).into(), Some("rgb-cnn".into())).unwrap_err());
     assert!(error.contains("unknown model `rgb-cnn`"), "{error}");
 }
+
+/// CRP through the module: `params.conditions` keeps only the chosen channels, exactly
+/// as the native engine does, and each layer reports its output relevance per channel.
+#[wasm_bindgen_test]
+fn conditions_give_the_native_conditional_relevance_and_channels() {
+    let model = embedded::get("cnn").unwrap();
+    let pixels: Vec<f32> =
+        (0..784).map(|i| if (300..500).contains(&i) && i % 28 > 10 && i % 28 < 18 { 1.0 } else { 0.0 }).collect();
+    let condition = object(&[
+        ("layer", 3.into()),
+        ("channels", [5, 7].iter().map(|&c| JsValue::from(c)).collect::<Array>().into()),
+    ]);
+    let conditions: JsValue = [condition].iter().collect::<Array>().into();
+    let params = object(&[("model", "cnn".into()), ("conditions", conditions)]);
+    let result = wasm::explain(Float32Array::from(pixels.as_slice()).into(), "epsilon".into(), Some(params)).unwrap();
+    let method = lrp::Method::parse("epsilon", &lrp::Params::default(), model).unwrap();
+    let condition = lrp::Condition { layer: 3, channels: vec![5, 7] };
+    let native =
+        lrp::explain_conditioned(model, model.batch(&pixels).unwrap(), &method, &lrp::Options::default(), &[condition])
+            .unwrap();
+    assert_eq!(
+        Float32Array::from(get(&result, "relevance")).to_vec(),
+        native.relevance.iter().copied().collect::<Vec<_>>()
+    );
+    let layers = Array::from(&get(&result, "layers"));
+    let conv2 = Float32Array::from(get(&layers.get(3), "channels")).to_vec();
+    assert_eq!(conv2.len(), 24);
+    assert!(conv2.iter().enumerate().all(|(c, &v)| (v != 0.0) == (c == 5 || c == 7) || v == 0.0), "{conv2:?}");
+    assert!(conv2[5] != 0.0 || conv2[7] != 0.0);
+    let output = Float32Array::from(get(&layers.get(9), "channels")).to_vec();
+    assert_eq!(
+        output,
+        Float32Array::from(get(&result, "outputRelevance")).to_vec(),
+        "the last layer's output is the output relevance"
+    );
+    for (bad, expected) in [
+        (object(&[("layer", 30.into()), ("channels", Array::of1(&1.into()).into())]), "layer 30 does not exist"),
+        (object(&[("layer", 3.into()), ("channels", Array::of1(&99.into()).into())]), "not 99"),
+        (object(&[("layer", 3.into())]), "params.conditions[0]"),
+    ] {
+        let params = object(&[("conditions", Array::of1(&bad).into())]);
+        let error = message(
+            wasm::explain(Float32Array::from(pixels.as_slice()).into(), "epsilon".into(), Some(params)).unwrap_err(),
+        );
+        assert!(error.contains(expected), "{error:?} should contain {expected:?}");
+    }
+}

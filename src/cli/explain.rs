@@ -5,8 +5,11 @@ use std::path::Path;
 
 use lrp::data::npy::NpyStream;
 use lrp::evaluation::{confidence, raw_confidence, softmax};
-use lrp::lrp::{catalogue, Books, Kind, RuleInfo};
-use lrp::{embedded, explain, Error, Explanation, Method, Model, Options, OutputRelevance, Params, Target};
+use lrp::lrp::{catalogue, channel_sums, Books, Kind, RuleInfo};
+use lrp::{
+    embedded, explain_conditioned, Condition, Error, Explanation, Method, Model, Options, OutputRelevance, Params,
+    Target,
+};
 use ndarray::Axis;
 use serde::Serialize;
 use serde_json::json;
@@ -24,6 +27,10 @@ pub struct Request<'a> {
     pub zero_bias: bool,
     pub invert: bool,
     pub out: Option<&'a Path>,
+    /// CRP: keep only these channels of these layers' output relevance.
+    pub conditions: &'a [Condition],
+    /// Report each layer's output relevance per channel in the summary.
+    pub channels: bool,
 }
 
 /// `name=value` pairs (and comma-separated per-layer rules) as method parameters.
@@ -54,6 +61,7 @@ pub fn run(request: &Request) -> Result<(), Error> {
     let images = input::read(request.input, request.invert, model)?;
     let len = model.input_len();
     model.check_values(&images.pixels)?; // every value, before anything is written
+    lrp::lrp::check_conditions(model, &method, request.conditions)?;
     let partial = request.out.map(|p| p.with_extension("partial"));
     let mut npy = match &partial {
         Some(path) => {
@@ -70,6 +78,7 @@ pub fn run(request: &Request) -> Result<(), Error> {
         "target": request.target,
         "output": request.output,
         "zero_bias": request.zero_bias,
+        "conditions": request.conditions,
         "relevance_file": request.out.map(|p| p.display().to_string()),
     });
     let head = serde_json::to_string_pretty(&head).expect("serialisable");
@@ -84,12 +93,14 @@ pub fn run(request: &Request) -> Result<(), Error> {
         model.preferred_batch(),
         |range| {
             let batch = model.batch(&images.pixels[range.start * len..range.end * len])?;
-            let e = explain(model, batch, &method, &options)?;
+            let e = explain_conditioned(model, batch, &method, &options, request.conditions)?;
             let labels = images.labels.as_ref().map(|l| &l[range.clone()]);
             // Each input's summary on one line of the `inputs` list: 30 MB of pretty JSON
             // for the test split would be 3 times as large and as slow.
-            let text: Vec<String> =
-                summaries(&e, labels).iter().map(|s| serde_json::to_string(s).expect("serialisable")).collect();
+            let text: Vec<String> = summaries(&e, labels, request.channels)
+                .iter()
+                .map(|s| serde_json::to_string(s).expect("serialisable"))
+                .collect();
             Ok((e.relevance.iter().copied().collect::<Vec<f32>>(), text))
         },
         |range, (relevance, inputs)| {
@@ -139,23 +150,37 @@ struct LayerSummary<'a> {
     rule: Option<RuleInfo>,
     sum: f32,
     books: Books,
+    /// The relevance at the layer's output, summed per channel (neuron), with `--channels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channels: Option<Vec<f32>>,
 }
 
 /// The JSON summary of each input of an explained batch.
-fn summaries<'a>(explanation: &'a Explanation, labels: Option<&[u8]>) -> Vec<InputSummary<'a>> {
+fn summaries<'a>(explanation: &'a Explanation, labels: Option<&[u8]>, channels: bool) -> Vec<InputSummary<'a>> {
+    // The relevance at each layer's output is the next layer's input relevance, or the output relevance.
+    let outputs: Vec<_> = if channels {
+        let layers = &explanation.layers;
+        (0..layers.len())
+            .map(|i| channel_sums(layers.get(i + 1).map_or(&explanation.output_relevance, |l| &l.relevance)))
+            .collect()
+    } else {
+        vec![]
+    };
     (0..explanation.predictions.len())
         .map(|n| {
             let logits: Vec<f32> = explanation.logits.index_axis(Axis(0), n).iter().copied().collect();
             let layers = explanation
                 .layers
                 .iter()
-                .map(|l| LayerSummary {
+                .enumerate()
+                .map(|(i, l)| LayerSummary {
                     index: l.index,
                     kind: l.kind,
                     layer: &l.description,
                     rule: l.rule.as_ref().map(RuleInfo::from),
                     sum: l.relevance.index_axis(Axis(0), n).sum(),
                     books: l.books[n],
+                    channels: outputs.get(i).map(|sums| sums.row(n).to_vec()),
                 })
                 .collect();
             InputSummary {

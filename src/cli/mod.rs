@@ -90,6 +90,14 @@ enum Command {
         /// Where to write the relevance (.npy, N×784 float32).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Concept Relevance Propagation: keep only these channels (neurons) of the
+        /// relevance at layer LAYER's output, e.g. `3:5,7` (repeatable, one per layer;
+        /// layers are numbered as in `lrp models`).
+        #[arg(long = "condition", value_name = "LAYER:CHANNELS")]
+        conditions: Vec<lrp::Condition>,
+        /// Report each layer's output relevance per channel (neuron) in the summary.
+        #[arg(long)]
+        channels: bool,
     },
     /// The poster's experiment: remove the most (MoRF) and least (LeRF) relevant pixels,
     /// and pixels in a random order, step by step, and watch the confidence; per model ×
@@ -215,22 +223,36 @@ pub fn main() -> ExitCode {
             models::resolve(&model, model_file.as_deref())
                 .and_then(|models| models::classify(&input, &models, labels.as_deref(), invert, quiet))
         }
-        Command::Explain { input, model, model_file, rule, params, layers, target, output, zero_bias, invert, out } => {
-            models::resolve(&model, model_file.as_deref()).and_then(|models| {
-                explain::run(&explain::Request {
-                    input: &input,
-                    model: models[0],
-                    rule: &rule,
-                    params: &params,
-                    layers: layers.as_deref(),
-                    target,
-                    output,
-                    zero_bias,
-                    invert,
-                    out: out.as_deref(),
-                })
+        Command::Explain {
+            input,
+            model,
+            model_file,
+            rule,
+            params,
+            layers,
+            target,
+            output,
+            zero_bias,
+            invert,
+            out,
+            conditions,
+            channels,
+        } => models::resolve(&model, model_file.as_deref()).and_then(|models| {
+            explain::run(&explain::Request {
+                input: &input,
+                model: models[0],
+                rule: &rule,
+                params: &params,
+                layers: layers.as_deref(),
+                target,
+                output,
+                zero_bias,
+                invert,
+                out: out.as_deref(),
+                conditions: &conditions,
+                channels,
             })
-        }
+        }),
         Command::Evaluate {
             data,
             methods,

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use ndarray::{ArrayD, Axis, Zip};
 
+use super::condition::{mask, Condition};
 use super::rule::{stabilise, Gate, InputMod, ParamMod, Rule, Term, STABILIZER};
 use crate::model::layer::as4;
 use crate::model::{Forward, Layer, Model};
@@ -64,12 +65,22 @@ pub struct Backward {
     pub books: Vec<Vec<Books>>,
 }
 
-pub fn backward(model: &Model, forward: &Forward, output_relevance: ArrayD<f32>, flow: &Flow) -> Backward {
+pub fn backward(
+    model: &Model,
+    forward: &Forward,
+    output_relevance: ArrayD<f32>,
+    flow: &Flow,
+    conditions: &[Condition],
+) -> Backward {
     let layers = model.layers();
     let mut relevance = vec![ArrayD::zeros(ndarray::IxDyn(&[0])); layers.len() + 1];
     let mut books = vec![Vec::new(); layers.len()];
     relevance[layers.len()] = output_relevance;
     for (i, layer) in layers.iter().enumerate().rev() {
+        // CRP: what reaches a conditioned layer's output is kept for its chosen channels only.
+        if let Some(condition) = conditions.iter().find(|c| c.layer == i) {
+            mask(&mut relevance[i + 1], &condition.channels);
+        }
         let (x, z, upstream) = (&forward.activations[i], &forward.activations[i + 1], &relevance[i + 1]);
         let step = match flow {
             Flow::Relevance(rules) => rules[i].as_ref().map_or(Step::Relevance, Step::Rule),

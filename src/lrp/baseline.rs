@@ -38,7 +38,7 @@ pub enum Baseline {
 /// The gradient of `output_relevance · f(x)` with respect to `x`.
 pub fn gradient(model: &Model, x: ArrayD<f32>, output_relevance: &ArrayD<f32>) -> Result<ArrayD<f32>> {
     let forward = model.forward(x)?;
-    let mut pass = backward(model, &forward, output_relevance.clone(), &Flow::Gradient);
+    let mut pass = backward(model, &forward, output_relevance.clone(), &Flow::Gradient, &[]);
     Ok(pass.relevance.swap_remove(0))
 }
 

@@ -8,6 +8,7 @@
 
 pub mod backward;
 pub mod baseline;
+pub mod condition;
 pub mod method;
 pub mod params;
 pub mod registry;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use backward::Books;
 pub use baseline::Baseline;
+pub use condition::{channel_sums, Condition};
 pub use method::{catalogue, Method, MethodInfo, Params, RuleInfo};
 pub use params::ParameterValues;
 pub use registry::{Kind, METHODS};
@@ -145,6 +147,20 @@ pub struct Explanation {
 
 /// Explains a batch `[N, ...input_shape]` with `method`.
 pub fn explain(model: &Model, input: ArrayD<f32>, method: &Method, options: &Options) -> Result<Explanation> {
+    explain_conditioned(model, input, method, options, &[])
+}
+
+/// Explains a batch with `method`, conditioned on chosen channels of some layers (CRP):
+/// the relevance at each conditioned layer's output is kept for its channels only. For
+/// LRP and the gradient methods, whose backward pass is one walk through the layers.
+pub fn explain_conditioned(
+    model: &Model,
+    input: ArrayD<f32>,
+    method: &Method,
+    options: &Options,
+    conditions: &[Condition],
+) -> Result<Explanation> {
+    check_conditions(model, method, conditions)?;
     let forward = model.forward(input)?;
     let predictions = forward.predictions();
     let classes = model.classes().len();
@@ -174,13 +190,13 @@ pub fn explain(model: &Model, input: ArrayD<f32>, method: &Method, options: &Opt
             check_rules(model, rules)?;
             let rules: Vec<Option<Rule>> =
                 rules.iter().map(|r| r.clone().map(|r| if options.zero_bias { r.without_bias() } else { r })).collect();
-            per_layer(model, &forward, output_relevance.clone(), Flow::Relevance(&rules), false)
+            per_layer(model, &forward, output_relevance.clone(), Flow::Relevance(&rules), false, conditions)
         }
         Method::Baseline(Baseline::Gradient) => {
-            per_layer(model, &forward, output_relevance.clone(), Flow::Gradient, false)
+            per_layer(model, &forward, output_relevance.clone(), Flow::Gradient, false, conditions)
         }
         Method::Baseline(Baseline::GradientTimesInput) => {
-            per_layer(model, &forward, output_relevance.clone(), Flow::Gradient, true)
+            per_layer(model, &forward, output_relevance.clone(), Flow::Gradient, true, conditions)
         }
         Method::Baseline(Baseline::SmoothGrad { noise, samples, seed }) => {
             (baseline::smoothgrad(model, x, &output_relevance, *noise, *samples, *seed)?, vec![])
@@ -196,6 +212,19 @@ pub fn explain(model: &Model, input: ArrayD<f32>, method: &Method, options: &Opt
         }
     };
     Ok(Explanation { logits, predictions, targets, output_relevance, relevance, layers })
+}
+
+/// Conditions that fit the model (layers it has, channels they have) and the method
+/// (one walk back through the layers: LRP, gradient, gradient × input).
+pub fn check_conditions(model: &Model, method: &Method, conditions: &[Condition]) -> Result<()> {
+    condition::check(model, conditions)?;
+    let walks = matches!(method, Method::Lrp(_) | Method::Baseline(Baseline::Gradient | Baseline::GradientTimesInput));
+    if !conditions.is_empty() && !walks {
+        return Err(Error::Input(
+            "conditions: apply to LRP rules and composites, gradient and gradient-x-input only".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// LRP rules made for this model: a rule on each layer with parameters, none elsewhere.
@@ -217,8 +246,9 @@ fn per_layer(
     output_relevance: ArrayD<f32>,
     flow: Flow,
     times_activation: bool,
+    conditions: &[Condition],
 ) -> (ArrayD<f32>, Vec<LayerRelevance>) {
-    let mut pass = backward(model, forward, output_relevance, &flow);
+    let mut pass = backward(model, forward, output_relevance, &flow, conditions);
     if times_activation {
         for (r, a) in pass.relevance.iter_mut().zip(&forward.activations) {
             Zip::from(r).and(a).for_each(|r, &a| *r *= a);
