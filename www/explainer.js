@@ -19,6 +19,7 @@ import { GALLERY } from "./gallery.js";
 import { fitPicture, mnistFromPhoto, objectFromPhoto } from "./preprocess.js";
 import { DrawingPad } from "./pad.js";
 import { CompareView } from "./compare-view.js";
+import { ConceptsView } from "./concepts-view.js";
 import { RemovalView } from "./removal-view.js";
 import { EvaluateView } from "./evaluate-view.js";
 import { renderLayers } from "./layers-view.js";
@@ -64,7 +65,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
   const className = (i) => controls?.classes[i] ?? String(i);
   const noun = () => state.group?.noun ?? "digit";
 
-  let controls, pad, compare, removal, evaluate;
+  let controls, pad, compare, removal, evaluate, concepts;
   let firstShown;
   const ready = new Promise((resolve) => { firstShown = resolve; });
   const visible = (panel) => !root.querySelector(`[data-panel="${panel}"]`).hidden;
@@ -247,6 +248,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     for (const id of ["download-png", "download-csv", "download-json"]) $(id).disabled = false;
     drawExplanation();
     if (!state.penDown && visible("removal")) removal.show(shown);
+    if (!state.penDown && visible("concepts")) concepts?.show(shown);
     announce(shown);
     if (host.dataset.ready !== "true") {
       host.dataset.ready = "true";
@@ -400,6 +402,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     $("confidence").textContent = "";
     $("probabilities").hidden = true; // kept, so that the next digit does not rebuild them
     removal?.show(null); // not yet built if the first input is empty
+    concepts?.show(null);
     $("others").replaceChildren();
     delete $("others").dataset.models;
     drawHeatmap($("heatmap"), { input: null, relevance: null });
@@ -728,6 +731,8 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     });
     compare.refresh();
     removal = new RemovalView($("removal"), { client, queue: `removal:${channel}` });
+    concepts = new ConceptsView($("concepts"), { client, controls, cmap: () => $("cmap").value, queue: `concepts:${channel}` });
+    if (state.shown) concepts.show(state.shown);
     evaluate = new EvaluateView($("evaluate"), { controls, cmap: () => $("cmap").value });
     evaluate.offer(state.group);
     wire();

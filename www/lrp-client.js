@@ -8,7 +8,7 @@
 // - Background jobs run only when no foreground job is waiting and the background
 //   is not paused (it is paused while the pen is down). They wait in named queues,
 //   served in the order of PRIORITY (feature removal for the digit on screen first,
-//   then the comparison grid, then evaluations; "compare:2" is channel 2's comparison
+//   then a channel's heatmap, then the comparison grid, then evaluations; "compare:2" is channel 2's comparison
 //   grid, served as "compare"); `background(jobs, onResult, queue)`
 //   replaces one queue, dropping the results of what it replaced, and `run(job,
 //   queue)` adds one job to a queue.
@@ -23,7 +23,7 @@
 //   ("hello" is answered with "ready"), so nothing it says is lost before then.
 
 /** Background queues, first served first. */
-const PRIORITY = ["removal", "compare", "evaluate"];
+const PRIORITY = ["removal", "concepts", "compare", "evaluate"];
 
 /** The models brought by the user on this page: name -> { description, weights, version }. */
 const BROUGHT = new Map();

@@ -4,7 +4,7 @@
 // hidden, so the code behind the panels never has to ask whether an element is there.
 
 /** Every panel, by the name the widget's `panels` attribute uses. */
-export const PANELS = ["settings", "draw", "gallery", "heatmap", "answer", "removal", "layers", "compare", "evaluate"];
+export const PANELS = ["settings", "draw", "gallery", "heatmap", "answer", "removal", "layers", "concepts", "compare", "evaluate"];
 
 /** What each layout shows unless `panels` says otherwise. */
 export const LAYOUTS = {
@@ -221,9 +221,30 @@ const MARKUP = {
     </table>
   </div>
 </section>`,
+  concepts: `
+<details data-panel="concepts" id="concepts" class="below" data-state="idle">
+  <summary><h2><span class="step">6</span> Which filters carry the decision? Concepts</h2></summary>
+  <p class="hint">Each channel of a convolution is a filter that looks for one pattern; each neuron of a dense
+    layer, one combination. Concept Relevance Propagation (Achtibat et al. 2023) follows the relevance through one
+    of them only: the bars rank them by how much of the relevance reaches them on this input; a click shows the
+    pixels whose relevance passes through that one, and which channels of the layer below it takes its relevance from.</p>
+  <div class="field"><label for="concepts-layer">layer</label><select id="concepts-layer"></select></div>
+  <p id="concepts-status" class="hint" role="status"></p>
+  <div class="concepts-body">
+    <div id="concepts-bars" class="concept-bars" role="group" aria-label="channels ranked by relevance"></div>
+    <figure class="concepts-figure">
+      <div class="concepts-maps">
+        <canvas id="concepts-map" width="168" height="168" role="img" aria-label="heatmap of one channel: pick one"></canvas>
+        <canvas id="concepts-full" width="168" height="168" role="img" aria-label="the full heatmap, for comparison"></canvas>
+      </div>
+      <figcaption id="concepts-map-caption" class="hint">Pick a channel above.</figcaption>
+      <div id="concepts-graph" class="hint"></div>
+    </figure>
+  </div>
+</details>`,
   compare: `
 <details data-panel="compare" id="compare" class="below" data-complete="false">
-  <summary><h2><span class="step">6</span> Compare every method on every network</h2></summary>
+  <summary><h2><span class="step">7</span> Compare every method on every network</h2></summary>
   <p class="hint">The current input under each method at its default parameters (custom: your
     rule per layer), with the same digit to explain and starting relevance as above. Each small heatmap has its own scale ±max|R|; under it, the heatmap's total Σ.
     Click one to show it in full above.</p>
@@ -233,7 +254,7 @@ const MARKUP = {
 </details>`,
   evaluate: `
 <details data-panel="evaluate" id="evaluate" class="below" data-state="idle">
-  <summary><h2><span class="step">7</span> Which method finds the pixels the network uses? Evaluate on many digits</h2></summary>
+  <summary><h2><span class="step">8</span> Which method finds the pixels the network uses? Evaluate on many digits</h2></summary>
   <p class="hint">The poster's table, over MNIST test digits: each method ranks each digit's pixels, the pixels are
     removed most relevant first (MoRF), least relevant first (LeRF) and in a random order, 10 per step up to 200,
     and the network's answer is followed. <strong>AOPC</strong> (Samek et al. 2017): the probability of the class
@@ -294,7 +315,7 @@ export function renderPanels(container, { panels = PANELS, layout = "full" } = {
   container.classList.add("explainer");
   container.dataset.layout = layout;
   const stage = ["settings", "draw", "heatmap", "answer"].map((name) => MARKUP[name]).join("\n");
-  const below = ["removal", "status", "gallery", "layers", "compare", "evaluate"].map((name) => MARKUP[name]).join("\n");
+  const below = ["removal", "status", "gallery", "layers", "concepts", "compare", "evaluate"].map((name) => MARKUP[name]).join("\n");
   container.innerHTML = `<div class="stage" id="stage">\n${stage}</div>\n${below}`;
   for (const name of PANELS) container.querySelector(`[data-panel="${name}"]`).hidden = !panels.includes(name);
 }

@@ -6,7 +6,8 @@
 const CACHE = "lrp-explainer";
 const FILES = [
   "./", "./index.html", "./style.css", "./explainer.css",
-  "./app.js", "./assets.js", "./colormap.js", "./compare-view.js", "./controls.js", "./datasets.js", "./defaults.js",
+  "./app.js", "./assets.js", "./colormap.js", "./compare-view.js", "./concepts-view.js", "./controls.js", "./datasets.js",
+  "./defaults.js",
   "./download.js", "./gallery-fashion-mnist.js",
   "./evaluate-view.js", "./explainer.js", "./gallery.js", "./layers-view.js", "./lrp-client.js",
   "./lrp-explainer.js", "./pad.js", "./panels.js", "./plot.js", "./preprocess.js", "./removal-view.js",

@@ -50,7 +50,7 @@ test("two widgets on a course page: their own layouts and settings, one shared w
   // Attributes: the compact one shows the pad and the heatmap with ε; the full one everything, on mlp-narrow, from a 3.
   assert.deepEqual(await shownPanels(page, "quick"), ["draw", "heatmap"]);
   assert.deepEqual((await shownPanels(page, "full")).sort(),
-    ["answer", "compare", "draw", "evaluate", "gallery", "heatmap", "layers", "removal", "settings"]);
+    ["answer", "compare", "concepts", "draw", "evaluate", "gallery", "heatmap", "layers", "removal", "settings"]);
   assert.equal(quick.method, "epsilon");
   assert.equal(quick.model, "cnn");
   assert.equal(full.model, "mlp-narrow");
