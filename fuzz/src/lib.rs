@@ -7,7 +7,7 @@ use lrp::lrp::params::ALL;
 use lrp::lrp::rule::{InputMod, ParamMod};
 use lrp::lrp::{Baseline, Method, Params, Rule, METHODS};
 use lrp::model::Layer;
-use lrp::{embedded, explain, Model, Options, OutputRelevance, Target};
+use lrp::{embedded, explain_conditioned, Condition, Model, Options, OutputRelevance, Target};
 
 /// A name from a known list (by index, wrapping) or any string.
 #[derive(Arbitrary, Debug, Clone)]
@@ -222,6 +222,8 @@ pub struct ExplainInput {
     pub target: TargetInput,
     pub one_hot: bool,
     pub zero_bias: bool,
+    /// CRP conditions: (layer, channels), possibly out of range, repeated or empty.
+    pub conditions: Vec<(u8, Vec<u8>)>,
 }
 
 /// What became of an `explain` input.
@@ -275,7 +277,17 @@ pub fn explain_input(input: &ExplainInput) -> Outcome {
         output: if input.one_hot { OutputRelevance::OneHot } else { OutputRelevance::Score },
         zero_bias: input.zero_bias,
     };
-    let Ok(explanation) = explain(model, batch, &method, &options) else { return Outcome::Failed };
+    let conditions: Vec<Condition> = input
+        .conditions
+        .iter()
+        .map(|(layer, channels)| Condition {
+            layer: *layer as usize % (model.layers().len() + 2),
+            channels: channels.iter().map(|&c| c as usize).collect(),
+        })
+        .collect();
+    let Ok(explanation) = explain_conditioned(model, batch, &method, &options, &conditions) else {
+        return Outcome::Failed;
+    };
 
     let mut input_shape = vec![n];
     input_shape.extend(&model.spec().input_shape);
