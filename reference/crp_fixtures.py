@@ -100,5 +100,57 @@ def main():
     (OUT / "cases.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
+# ----------------------------------------------------------------------------- reference samples
+
+REFERENCE_MODELS = ["cnn", "mlp-narrow"]
+REFERENCE_INPUTS = 100  # the first test images: a small slice, as zennit-crp runs it
+REFERENCE_K = 8
+
+
+class TestSplit(torch.utils.data.Dataset):
+    def __init__(self, dataset, n):
+        images, labels = datasets.load_split("test", dataset)
+        self.images, self.labels = torch.from_numpy(images[:n]).double(), labels[:n]
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return self.images[i], int(self.labels[i])
+
+
+def reference_samples():
+    """zennit-crp's FeatureVisualization (relevance and activation maximisation, its
+    defaults max_target="sum", abs_norm=True) on the first REFERENCE_INPUTS test images,
+    ε-γ-box, every layer `lrp concepts` covers: the top REFERENCE_K inputs of every
+    channel as [index, value, position of the best neuron]."""
+    import tempfile
+    import numpy as np
+    from crp.visualization import FeatureVisualization
+    (method, params), composite = METHODS["epsilon-gamma-box"]
+    out = {"inputs": REFERENCE_INPUTS, "k": REFERENCE_K, "method": method, "params": params, "models": {}}
+    for name in REFERENCE_MODELS:
+        model, description = weights_io.load(name)
+        model = model.double().eval()
+        last = len(description["layers"]) - 1
+        layers = [str(i) for i, l in enumerate(description["layers"]) if l["type"] in ("Conv2d", "Linear") and i < last]
+        with tempfile.TemporaryDirectory() as path:
+            visualization = FeatureVisualization(CondAttribution(model), TestSplit(architectures.DATASET[name], REFERENCE_INPUTS),
+                                                 {layer: ChannelConcept() for layer in layers}, path=path)
+            files = visualization.run(composite(), 0, REFERENCE_INPUTS, batch_size=50)
+            result = {}
+            for mode, key in (("relevance", "r_max"), ("activation", "a_max")):
+                for prefix in files[key]:
+                    layer = pathlib.Path(prefix).name.rstrip("_")
+                    d, v, rf = (np.load(prefix + part) for part in ("data.npy", "rel.npy", "rf.npy"))
+                    result.setdefault(layer, {})[mode] = [
+                        [[int(d[j, c]), float(v[j, c]), int(rf[j, c])] for j in range(REFERENCE_K)] for c in range(d.shape[1])]
+        out["models"][name] = result
+        print(f"{name}: reference samples of layers {layers}: channel 0 of layer {layers[-1]}: "
+              f"{[r[0] for r in result[layers[-1]]['relevance'][0]]}")
+    (OUT / "references.json").write_text(json.dumps(out) + "\n")
+
+
 if __name__ == "__main__":
     main()
+    reference_samples()

@@ -6,7 +6,7 @@
 //
 //   node scripts/build-offline.mjs [output]      (after scripts/build-wasm.sh)
 import { build } from "esbuild";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 
@@ -45,11 +45,15 @@ const bytesFrom = (buffer) => `Uint8Array.from(atob(${literal(buffer.toString("b
 const wasm = read("pkg/lrp_bg.wasm");
 const worker = `globalThis.LRP_WASM = ${bytesFrom(wasm)};\n${await bundle("www/worker.js", "iife")}`;
 const page = await bundle("www/app.js");
+// The digit models' reference inputs (lrp concepts, over the first 1,000 test digits: the ones carried here).
+const concepts = Object.fromEntries(readdirSync(join(ROOT, "data/concepts")).map((f) => JSON.parse(read(`data/concepts/${f}`)))
+  .filter((c) => c.dataset === "mnist" && c.n <= TEST_DIGITS).map((c) => [c.model, c]));
 const prelude = `globalThis.LRP_OFFLINE = {
   worker: URL.createObjectURL(new Blob([${literal(worker)}], { type: "text/javascript" })),
   testSplit: { images: ${bytesFrom(firstItems("data/mnist/t10k-images-idx3-ubyte.gz", TEST_DIGITS))},
     labels: ${bytesFrom(firstItems("data/mnist/t10k-labels-idx1-ubyte.gz", TEST_DIGITS))} },
   testSplitDigits: ${TEST_DIGITS},
+  concepts: JSON.parse(${literal(JSON.stringify(concepts))}),
 };`;
 
 let html = read("www/index.html").toString();

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fails when a generated file that is committed differs from what the sources
 # generate: pkg/ (the wasm package, rebuilt by `make wasm` just before this) and the
-# galleries www/gallery.js and www/gallery-fashion-mnist.js (regenerated here into
-# temporary files). The wasm build is byte-for-byte reproducible with the toolchain
+# galleries www/gallery.js and www/gallery-fashion-mnist.js and the concepts panel's
+# data/concepts/*.json (regenerated here into temporary files). The wasm build is byte-for-byte reproducible with the toolchain
 # pinned in rust-toolchain.toml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,5 +38,22 @@ for dataset in mnist fashion-mnist; do
   rm -f "$fresh"
   [ "$committed" = "$file" ] || rm -f "$committed"
 done
-[ $status = 0 ] && echo "check-generated: pkg/ and the galleries match their sources"
+# The concepts panel's reference inputs (lrp concepts over the first 1,000 test images).
+fresh=$(mktemp -d)
+cargo run --release --quiet -- concepts --n 1000 --k 4 --out "$fresh" >/dev/null
+for file in "$fresh"/*.json; do
+  name=data/concepts/$(basename "$file")
+  committed=$name
+  if $in_git; then
+    committed=$(mktemp)
+    git show "HEAD:$name" > "$committed" 2>/dev/null || : > "$committed"
+  fi
+  if ! cmp -s "$file" "$committed"; then
+    echo "check-generated: $name differs from what \`cargo run --release -- concepts --n 1000 --k 4 --out data/concepts\` writes; regenerate and commit it" >&2
+    status=1
+  fi
+  [ "$committed" = "$name" ] || rm -f "$committed"
+done
+rm -rf "$fresh"
+[ $status = 0 ] && echo "check-generated: pkg/, the galleries and data/concepts/ match their sources"
 exit $status

@@ -4,6 +4,7 @@
 //! [`lrp`] explains their decisions, [`data`] reads MNIST's IDX files. The `wasm` module is a thin binding layer
 //! compiled only for `wasm32`.
 
+pub mod concepts;
 pub mod data;
 pub mod error;
 pub mod evaluation;

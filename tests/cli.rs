@@ -517,3 +517,32 @@ fn explain_conditions_on_channels_and_reports_them() {
         assert!(!ok && stderr.contains(message) && stdout.is_empty(), "{args:?}: {stderr}");
     }
 }
+
+/// `lrp concepts` writes each channel's reference inputs, best first, with receptive fields.
+#[test]
+fn concepts_writes_the_reference_inputs_of_every_channel() {
+    let dir = std::env::temp_dir().join(format!("lrp-cli-concepts-{}", std::process::id()));
+    let (ok, stdout, stderr) =
+        lrp(&["concepts", "--model", "cnn", "--n", "200", "--k", "4", "--out", dir.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("cnn: 3 layers, 200 inputs, 4 references per channel"), "{stdout}");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("cnn.json")).unwrap()).unwrap();
+    let layers = file["layers"].as_array().unwrap();
+    assert_eq!(layers.iter().map(|l| l["layer"].as_u64().unwrap()).collect::<Vec<_>>(), vec![0, 3, 7]);
+    let conv2 = layers[1]["relevance"].as_array().unwrap();
+    assert_eq!(conv2.len(), 24);
+    for channel in conv2 {
+        let refs = channel.as_array().unwrap();
+        assert_eq!(refs.len(), 4);
+        let values: Vec<f64> = refs.iter().map(|r| r[1].as_f64().unwrap()).collect();
+        assert!(values.windows(2).all(|w| w[0] >= w[1]), "best first: {values:?}");
+        for r in refs {
+            let [index, y0, y1, x0, x1] = [0, 2, 3, 4, 5].map(|i| r[i].as_u64().unwrap());
+            assert!(index < 200 && y0 <= y1 && y1 < 28 && x0 <= x1 && x1 < 28, "{r}");
+            assert_eq!((y1 - y0, x1 - x0), (13, 13), "conv 2's receptive field is 14×14 inside the image");
+        }
+    }
+    let (ok, _, stderr) = lrp(&["concepts", "--model", "cnn", "--rule", "gradient"]);
+    assert!(!ok && stderr.contains("invalid value 'gradient'"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

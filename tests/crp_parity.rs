@@ -149,3 +149,93 @@ fn bad_conditions_are_refused_by_name() {
     let same = explain_conditioned(model, x.clone(), &epsilon, &Options::default(), &all_classes).unwrap();
     assert_eq!(same.relevance, explain(model, x, &epsilon, &Options::default()).unwrap().relevance);
 }
+
+/// Relevance and activation maximisation (`lrp concepts`) rank the same reference inputs,
+/// with the same best neurons and values, as zennit-crp's FeatureVisualization on a slice
+/// of the test split (reference/crp_fixtures.py, references.json).
+/// "relevance" and "activation" -> per channel, its references as [index, value, position].
+type Modes = BTreeMap<String, Vec<Vec<(u64, f64, usize)>>>;
+
+#[test]
+fn reference_samples_match_zennit_crps_feature_visualization() {
+    #[derive(Deserialize)]
+    struct Fixture {
+        inputs: usize,
+        k: usize,
+        method: String,
+        params: BTreeMap<String, f64>,
+        /// model -> layer -> mode -> channel -> [index, value, position]
+        models: BTreeMap<String, BTreeMap<String, Modes>>,
+    }
+    let fixture: Fixture = serde_json::from_str(include_str!("fixtures/crp/references.json")).unwrap();
+    let (mut same, mut compared) = (0, 0);
+    for (name, layers) in &fixture.models {
+        let model = embedded::get(name).unwrap();
+        let (images, labels) = common::test_split_of(model.spec().dataset.as_deref().unwrap());
+        let method = method(&MethodCase { method: fixture.method.clone(), params: fixture.params.clone() }, model);
+        let indices: Vec<usize> = layers.keys().map(|l| l.parse().unwrap()).collect();
+        assert_eq!(indices, lrp::concepts::layers_with_concepts(model), "{name}: the layers lrp concepts covers");
+        let len = model.input_len();
+        let ours = lrp::concepts::references(
+            model,
+            &method,
+            &images[..fixture.inputs * len],
+            &labels[..fixture.inputs],
+            0,
+            &indices,
+            fixture.k,
+        )
+        .unwrap();
+        for (slot, (layer, modes)) in layers.iter().enumerate() {
+            for (mode, channels) in modes {
+                let ranking = if mode == "relevance" { &ours.relevance[slot] } else { &ours.activation[slot] };
+                assert_eq!(ranking.channels.len(), channels.len(), "{name} layer {layer}");
+                for (c, (theirs, mine)) in channels.iter().zip(&ranking.channels).enumerate() {
+                    for (j, (&(index, value, position), r)) in theirs.iter().zip(mine).enumerate() {
+                        compared += 1;
+                        // Near-equal values may swap places between float64 and float32.
+                        let close = (r.value as f64 - value).abs() <= 1e-4 * value.abs().max(1e-3);
+                        if r.index == index {
+                            same += 1;
+                            assert!(
+                                close,
+                                "{name} layer {layer} {mode} channel {c} #{j}: value {} against {value}",
+                                r.value
+                            );
+                            assert_eq!(
+                                r.position, position,
+                                "{name} layer {layer} {mode} channel {c} #{j}: best neuron"
+                            );
+                        } else {
+                            // Another input of the same value (a tie, e.g. a silent channel's zeros) at this rank.
+                            assert!(
+                                close,
+                                "{name} layer {layer} {mode} channel {c} #{j}: input {} ({}) against {index} ({value})",
+                                r.index, r.value
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!("{same} of {compared} reference samples in zennit-crp's place, the rest near-ties swapped");
+    assert!(same * 100 >= compared * 95, "{same} of {compared}");
+}
+
+#[test]
+fn receptive_fields_follow_kernels_strides_and_padding() {
+    use lrp::concepts::receptive_field;
+    let cnn = embedded::get("cnn").unwrap();
+    // conv 1 (5×5, 24×24 out): the window under the neuron.
+    assert_eq!(receptive_field(cnn, 0, 10 * 24 + 8), [10, 14, 8, 12]);
+    // conv 2 (8×8 out) over pool 1 (2×2) over conv 1: 5 rows of pool 1, 10 of conv 1, 14 of the input.
+    assert_eq!(receptive_field(cnn, 3, 0), [0, 13, 0, 13]);
+    assert_eq!(receptive_field(cnn, 3, 8 * 8 - 1), [14, 27, 14, 27]);
+    // A dense neuron sees the whole input.
+    assert_eq!(receptive_field(cnn, 7, 5), [0, 27, 0, 27]);
+    // Padding: fashion-cnn's conv 1 (5×5, padding 2) at the corner reaches 2 pixels in, clipped at the edge.
+    let fashion = embedded::get("fashion-cnn").unwrap();
+    assert_eq!(receptive_field(fashion, 0, 0), [0, 2, 0, 2]);
+    assert_eq!(receptive_field(fashion, 0, 28 * 28 - 1), [25, 27, 25, 27]);
+}

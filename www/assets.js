@@ -1,7 +1,8 @@
 // Where the page finds its worker and the test splits (MNIST's, Fashion-MNIST's): the
 // files beside it when it is served, or what the one-file offline build
 // (scripts/build-offline.mjs) put in `globalThis.LRP_OFFLINE` before this module ran:
-// { worker: a Blob URL, testSplit: MNIST's { images, labels } as gzipped IDX bytes }.
+// { worker: a Blob URL, testSplit: MNIST's { images, labels } as gzipped IDX bytes,
+// concepts: the MNIST models' reference inputs }.
 // The one place that knows the difference.
 const offline = globalThis.LRP_OFFLINE ?? null;
 
@@ -35,6 +36,20 @@ export async function testSplit(which, dataset = "mnist") {
   const bytes = new Uint8Array(await new Response(body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
   const dims = bytes[3];
   return bytes.subarray(4 + 4 * dims);
+}
+
+/**
+ * The reference inputs of a model's channels (`lrp concepts`: data/concepts/<model>.json,
+ * over the first 1,000 test images), or null where there are none (a model of the user's).
+ */
+export async function conceptReferences(model) {
+  if (offline) return offline.concepts?.[model] ?? null;
+  try {
+    const response = await fetch(new URL(`../data/concepts/${model}.json`, import.meta.url));
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Served over HTTP(S), registers the service worker (www/sw.js) that keeps the page working offline after this visit. */

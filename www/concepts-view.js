@@ -6,10 +6,15 @@
 // beside the full one, and how its relevance splits among the channels of the layer
 // below (the attribution graph, one layer down).
 //
+// Beside each channel, what it looks for: crops of the test images on which it is most
+// relevant (and, for the channel picked, most active), cut to its best neuron's
+// receptive field (`lrp concepts`, data/concepts/; zennit-crp's FeatureVisualization).
+//
 // Hooks for the tests: #concepts[data-state] is "idle", "computing", "done" or
-// "failed"; each bar carries data-channel and data-relevance; #concepts-map carries
-// data-channel and data-sum once drawn.
+// "failed"; each bar carries data-channel and data-relevance, each crop data-index;
+// #concepts-map carries data-channel and data-sum once drawn.
 import { fmt, maxAbs } from "./colormap.js";
+import { conceptReferences, hasTestSplit, testSplit } from "./assets.js";
 import { drawHeatmap, perPixel } from "./render.js";
 
 /** How many channels the ranking shows. */
@@ -36,6 +41,8 @@ export class ConceptsView {
   #shown = null; // { explanation, input, params, view } on screen
   #channel = null; // the channel clicked, in the layer chosen
   #version = 0;
+  #references = new Map(); // model name -> Promise of its references (or null)
+  #images = new Map(); // data set -> Promise of its test images (Uint8Array) or null
 
   constructor(root, { client, controls, cmap, queue = "concepts" }) {
     this.#root = root;
@@ -123,9 +130,78 @@ export class ConceptsView {
       return button;
     }));
     this.$("concepts-status").textContent = `The ${Math.min(TOP, values.length)} ${layer.unit}s of ${layer.name} that carry most ` +
-      `relevance for ${this.#className(e.target)}, with their share of the layer's total |R| (CRP's concept relevance). ` +
-      `Click one to see its own heatmap.`;
+      `relevance for ${this.#className(e.target)}, with their share of the layer's total |R| (CRP's concept relevance), ` +
+      `and the test images each is most relevant on, cut to what it sees. Click one to see its own heatmap.`;
+    this.#cropsOfBars(model, layer, [...bars.children]);
     if (this.#channel === null) this.#clearConditional();
+  }
+
+  /** The references of a model and its data set's test images, or null when either is missing. */
+  async #referencesOf(model) {
+    if (!this.#references.has(model.name)) this.#references.set(model.name, conceptReferences(model.name));
+    const refs = await this.#references.get(model.name);
+    if (!refs || !model.dataset || !hasTestSplit(model.dataset)) return null;
+    if (!this.#images.has(model.dataset)) this.#images.set(model.dataset, testSplit("images", model.dataset).catch(() => null));
+    const images = await this.#images.get(model.dataset);
+    return images && { refs, images };
+  }
+
+  /** Small canvases of the test images `list` names ([index, value, y0, y1, x0, x1]), each cut to its box. */
+  #crops(list, images, view, mode) {
+    const side = view.h * view.w;
+    return list.map(([index, value, y0, y1, x0, x1]) => {
+      const [w, h] = [x1 - x0 + 1, y1 - y0 + 1];
+      const canvas = Object.assign(document.createElement("canvas"), { width: w, height: h, className: "crop" });
+      const image = new ImageData(w, h);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const g = images[index * side + (y + y0) * view.w + (x + x0)];
+          image.data.set([g, g, g, 255], 4 * (y * w + x));
+        }
+      }
+      canvas.getContext("2d").putImageData(image, 0, 0);
+      canvas.dataset.index = String(index);
+      canvas.setAttribute("role", "img");
+      canvas.setAttribute("aria-label", `test image #${index}, where it is most ${mode} (${fmt(value)}), rows ${y0}–${y1}, columns ${x0}–${x1}`);
+      return canvas;
+    });
+  }
+
+  async #cropsOfBars(model, layer, buttons) {
+    const version = this.#version;
+    const found = await this.#referencesOf(model);
+    if (!found || version !== this.#version) return;
+    const entry = found.refs.layers.find((l) => l.layer === layer.index);
+    if (!entry) return;
+    const view = this.#shown?.view;
+    if (!view) return;
+    for (const button of buttons) {
+      if (!button.isConnected) continue;
+      const crops = Object.assign(document.createElement("span"), { className: "crops" });
+      crops.append(...this.#crops(entry.relevance[Number(button.dataset.channel)].slice(0, 3), found.images, view, "relevant"));
+      button.querySelector(".crops")?.remove();
+      button.append(crops);
+    }
+  }
+
+  /** For the channel picked: the test images it is most relevant on, and those it is most active on. */
+  async #referenceRows(model, layer, channel) {
+    const box = this.$("concepts-references");
+    box.replaceChildren();
+    const found = await this.#referencesOf(model);
+    const entry = found?.refs.layers.find((l) => l.layer === layer.index);
+    if (!entry || this.#channel !== channel) {
+      if (!found) box.textContent = "No reference images here for this network.";
+      return;
+    }
+    const row = (mode, words) => {
+      const p = Object.assign(document.createElement("p"), { className: "hint", textContent: words });
+      const crops = Object.assign(document.createElement("div"), { className: `crops ${mode}` });
+      crops.append(...this.#crops(entry[mode][channel], found.images, this.#shown.view, mode === "relevance" ? "relevant" : "active"));
+      return [p, crops];
+    };
+    box.append(...row("relevance", `Most relevant on (of the first ${found.refs.n} test images):`),
+      ...row("activation", "Most active on:"));
   }
 
   #className(i) {
@@ -139,6 +215,7 @@ export class ConceptsView {
     map.getContext("2d").clearRect(0, 0, map.width, map.height);
     this.$("concepts-map-caption").textContent = "Pick a channel above.";
     this.$("concepts-graph").replaceChildren();
+    this.$("concepts-references").replaceChildren();
     this.#root.dataset.state = "idle";
   }
 
@@ -164,6 +241,7 @@ export class ConceptsView {
       this.$("concepts-map-caption").textContent = `Left: ${layer.unit} ${channel} of ${layer.name} alone, the pixels whose ` +
         `relevance for ${this.#className(e.target)} passes through it (Σ ${fmt(result.relevanceSum)}); right: all of it (Σ ${fmt(e.relevanceSum)}).`;
       this.#graph(layer, channel, result);
+      this.#referenceRows(this.#controls.models.find((m) => m.name === result.model), layer, channel);
       this.#root.dataset.state = "done";
     }, (error) => {
       if (version !== this.#version) return;

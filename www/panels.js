@@ -239,6 +239,7 @@ const MARKUP = {
       </div>
       <figcaption id="concepts-map-caption" class="hint">Pick a channel above.</figcaption>
       <div id="concepts-graph" class="hint"></div>
+      <div id="concepts-references"></div>
     </figure>
   </div>
 </details>`,

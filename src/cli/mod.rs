@@ -1,6 +1,7 @@
 //! The `lrp` command (native only): argument parsing and its subcommands.
 
 pub mod batches;
+pub mod concepts;
 pub mod evaluate;
 pub mod explain;
 pub mod features;
@@ -190,6 +191,26 @@ enum Command {
         #[arg(long, default_value = "tuning")]
         out: PathBuf,
     },
+    /// What each filter looks for (CRP's reference samples): for every channel of every
+    /// Conv2d and hidden Linear layer, the test inputs on which it is most relevant and
+    /// those on which it is most active, with its best neuron's receptive field. Writes
+    /// DIR/<model>.json.
+    Concepts {
+        #[command(flatten)]
+        data: input::Dataset,
+        /// The LRP rule or composite that explains each input (for its label).
+        #[arg(long, default_value = "epsilon-gamma-box", value_parser = PossibleValuesParser::new(METHODS.iter().filter(|m| m.kind() != lrp::lrp::Kind::Baseline).map(|m| m.name)))]
+        rule: String,
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// References kept per channel.
+        #[arg(long, default_value_t = 8)]
+        k: usize,
+        #[arg(long)]
+        n: Option<usize>,
+        #[arg(long, default_value = "concepts")]
+        out: PathBuf,
+    },
     /// Write the page's gallery of real test images of a data set (www/gallery.js for
     /// MNIST, www/gallery-fashion-mnist.js): a balanced sample of every class plus
     /// images that some model of that data set misclassifies.
@@ -291,6 +312,9 @@ pub fn main() -> ExitCode {
             seed,
             out: &out,
         }),
+        Command::Concepts { data, rule, params, k, n, out } => {
+            concepts::run(&concepts::Request { data: &data, rule: &rule, params: &params, k, n, out: &out })
+        }
         Command::Gallery { dataset, count, misclassified, out } => {
             gallery::write_gallery(&dataset, count, misclassified, out.as_deref())
         }

@@ -3,8 +3,9 @@
 // module's conditional explanation, and on the MLPs it ranks hidden neurons.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, browserSession, openDemo, settled, viaModule } from "./harness.mjs";
+import { ARTIFACTS, ROOT, browserSession, openDemo, settled, viaModule } from "./harness.mjs";
 import { GALLERY } from "../../www/gallery.js";
 
 const session = browserSession();
@@ -50,6 +51,22 @@ test("the concepts panel ranks conv 2's channels, and a click shows one channel'
     return Array.from(canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data.filter((_, i) => i % 4 === 0));
   }));
   assert.ok(one.some((v, i) => Math.abs(v - all[i]) > 30), "the channel's heatmap is not the full one");
+  // Each bar shows the test images its channel is most relevant on (lrp concepts' file), cut to its receptive field.
+  const references = JSON.parse(readFileSync(join(ROOT, "data/concepts/cnn.json"), "utf8")).layers.find((l) => l.layer === 3);
+  await page.waitForSelector("#concepts-bars .crops canvas", WAIT);
+  const crops = await page.$$eval("#concepts-bars button", (list) => list.map((b) => ({
+    channel: Number(b.dataset.channel),
+    crops: [...b.querySelectorAll(".crops canvas")].map((c) => ({ index: Number(c.dataset.index), size: `${c.width}×${c.height}` })),
+  })));
+  for (const { channel, crops: shownCrops } of crops) {
+    const expected = references.relevance[channel].slice(0, 3);
+    assert.deepEqual(shownCrops.map((c) => c.index), expected.map((r) => r[0]), `channel ${channel}`);
+    assert.deepEqual(shownCrops.map((c) => c.size), expected.map((r) => `${r[5] - r[4] + 1}×${r[3] - r[2] + 1}`));
+  }
+  // The channel picked: where it is most relevant, and where most active.
+  await page.waitForSelector("#concepts-references .activation canvas", WAIT);
+  assert.deepEqual(await page.$$eval("#concepts-references .activation canvas", (list) => list.map((c) => Number(c.dataset.index))),
+    references.activation[bars[0].channel].map((r) => r[0]));
   await page.locator("#concepts").screenshot({ path: join(ARTIFACTS, "concepts.png") });
 
   // On an MLP, the panel ranks hidden neurons.
