@@ -123,7 +123,8 @@ def reference_samples():
     """zennit-crp's FeatureVisualization (relevance and activation maximisation, its
     defaults max_target="sum", abs_norm=True) on the first REFERENCE_INPUTS test images,
     ε-γ-box, every layer `lrp concepts` covers: the top REFERENCE_K inputs of every
-    channel as [index, value, position of the best neuron]."""
+    channel as [index, value, position of the best neuron]; and for the first 4 channels of
+    each convolution, the crop zennit-crp would cut its top 2 references to (`crops`)."""
     import tempfile
     import numpy as np
     from crp.visualization import FeatureVisualization
@@ -145,6 +146,20 @@ def reference_samples():
                     d, v, rf = (np.load(prefix + part) for part in ("data.npy", "rel.npy", "rf.npy"))
                     result.setdefault(layer, {})[mode] = [
                         [[int(d[j, c]), float(v[j, c]), int(rf[j, c])] for j in range(REFERENCE_K)] for c in range(d.shape[1])]
+            # The crop zennit-crp cuts a reference to: its single-neuron heatmap (the best neuron
+            # of the channel alone, ChannelConcept.mask_rf, started at the layer): where it is not 0.
+            crops = []
+            split = TestSplit(architectures.DATASET[name], REFERENCE_INPUTS)
+            for layer in [l for l in layers if description["layers"][int(l)]["type"] == "Conv2d"]:
+                for c in range(4):
+                    for index, _value, position in result[layer]["relevance"][c][:2]:
+                        data = split[index][0].unsqueeze(0)
+                        heat = visualization._attribution_on_reference(data, c, layer, composite(), rf=True, neuron_ids=[position])[0]
+                        rows, cols = torch.nonzero(heat.abs() > 0, as_tuple=True)
+                        if len(rows):
+                            box = [int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())]
+                            crops.append({"layer": int(layer), "channel": c, "index": index, "position": position, "box": box})
+            out.setdefault("crops", {})[name] = crops
         out["models"][name] = result
         print(f"{name}: reference samples of layers {layers}: channel 0 of layer {layers[-1]}: "
               f"{[r[0] for r in result[layers[-1]]['relevance'][0]]}")

@@ -500,6 +500,11 @@ fn explain_conditions_on_channels_and_reports_them() {
     // What leaves the conditioned layer's output is what its next layer takes in.
     let entering = layers[4]["sum"].as_f64().unwrap();
     assert!((conv2.iter().sum::<f64>() - entering).abs() < 1e-4 * entering.abs().max(1.0));
+    let shares: Vec<f64> = layers[3]["shares"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let total: f64 = conv2.iter().map(|v| v.abs()).sum();
+    for (share, value) in shares.iter().zip(&conv2) {
+        assert!((share - value / total).abs() < 1e-5, "share {share} of {value} in {total}");
+    }
     let conv1 = channels(0);
     assert!(conv1.iter().enumerate().all(|(c, v)| *v == 0.0 || c == 1 || c == 2), "{conv1:?}");
     // Without --channels, no per-channel lists.

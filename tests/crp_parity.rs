@@ -166,6 +166,17 @@ fn reference_samples_match_zennit_crps_feature_visualization() {
         params: BTreeMap<String, f64>,
         /// model -> layer -> mode -> channel -> [index, value, position]
         models: BTreeMap<String, BTreeMap<String, Modes>>,
+        /// model -> where zennit-crp's single-neuron heatmap of a reference is not zero
+        crops: BTreeMap<String, Vec<Crop>>,
+    }
+    #[derive(Deserialize)]
+    struct Crop {
+        layer: usize,
+        channel: usize,
+        index: u64,
+        position: usize,
+        #[serde(rename = "box")]
+        bounds: [usize; 4],
     }
     let fixture: Fixture = serde_json::from_str(include_str!("fixtures/crp/references.json")).unwrap();
     let (mut same, mut compared) = (0, 0);
@@ -219,7 +230,29 @@ fn reference_samples_match_zennit_crps_feature_visualization() {
             }
         }
     }
-    println!("{same} of {compared} reference samples in zennit-crp's place, the rest near-ties swapped");
+    // The crops: the receptive field of the reference's best neuron holds all of zennit-crp's
+    // heatmap of that neuron alone (its crop); for conv 1, whose neurons see 5×5 pixels, they are the same.
+    let mut crops = 0;
+    for (name, list) in &fixture.crops {
+        let model = embedded::get(name).unwrap();
+        for crop in list {
+            let [y0, y1, x0, x1] = lrp::concepts::receptive_field(model, crop.layer, crop.position);
+            let [a0, a1, b0, b1] = crop.bounds;
+            let what = format!("{name} layer {} channel {} input {}", crop.layer, crop.channel, crop.index);
+            assert!(
+                y0 <= a0 && a1 <= y1 && x0 <= b0 && b1 <= x1,
+                "{what}: zennit-crp's crop {:?} outside {:?}",
+                crop.bounds,
+                [y0, y1, x0, x1]
+            );
+            if crop.layer == 0 {
+                assert_eq!(crop.bounds, [y0, y1, x0, x1], "{what}");
+            }
+            crops += 1;
+        }
+    }
+    assert!(crops >= 16, "{crops} crops compared");
+    println!("{same} of {compared} reference samples in zennit-crp's place, the rest near-ties swapped; {crops} crops inside the receptive fields");
     assert!(same * 100 >= compared * 95, "{same} of {compared}");
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use lrp::data::npy::NpyStream;
 use lrp::evaluation::{confidence, raw_confidence, softmax};
-use lrp::lrp::{catalogue, channel_sums, Books, Kind, RuleInfo};
+use lrp::lrp::{catalogue, channel_sums, shares, Books, Kind, RuleInfo};
 use lrp::{
     embedded, explain_conditioned, Condition, Error, Explanation, Method, Model, Options, OutputRelevance, Params,
     Target,
@@ -153,6 +153,9 @@ struct LayerSummary<'a> {
     /// The relevance at the layer's output, summed per channel (neuron), with `--channels`.
     #[serde(skip_serializing_if = "Option::is_none")]
     channels: Option<Vec<f32>>,
+    /// Each channel's share of the layer's total |relevance|, with `--channels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shares: Option<Vec<f32>>,
 }
 
 /// The JSON summary of each input of an explained batch.
@@ -181,6 +184,7 @@ fn summaries<'a>(explanation: &'a Explanation, labels: Option<&[u8]>, channels: 
                     sum: l.relevance.index_axis(Axis(0), n).sum(),
                     books: l.books[n],
                     channels: outputs.get(i).map(|sums| sums.row(n).to_vec()),
+                    shares: outputs.get(i).map(|sums| shares(&sums.row(n).to_vec())),
                 })
                 .collect();
             InputSummary {

@@ -96,7 +96,8 @@ enum Command {
         /// layers are numbered as in `lrp models`).
         #[arg(long = "condition", value_name = "LAYER:CHANNELS")]
         conditions: Vec<lrp::Condition>,
-        /// Report each layer's output relevance per channel (neuron) in the summary.
+        /// Report each layer's output relevance per channel (neuron), and its share of the
+        /// layer's total |relevance|, in the summary.
         #[arg(long)]
         channels: bool,
     },

@@ -81,6 +81,13 @@ pub fn channel_sums(relevance: &ArrayD<f32>) -> Array2<f32> {
     })
 }
 
+/// Each channel's share of the layer's total: its relevance over the sum of every
+/// channel's |relevance| (zennit-crp's `abs_norm`), so the shares' magnitudes add up to 1.
+pub fn shares(sums: &[f32]) -> Vec<f32> {
+    let total: f32 = sums.iter().map(|v| v.abs()).sum::<f32>() + 1e-10;
+    sums.iter().map(|v| v / total).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +112,7 @@ mod tests {
         // A dense layer's neurons are its channels.
         let dense = ArrayD::from_shape_vec(IxDyn(&[2, 2]), vec![1.0, 2.0, 3.0, 4.0]).unwrap();
         assert_eq!(channel_sums(&dense), array![[1.0, 2.0], [3.0, 4.0]]);
+        let parts = shares(&[3.0, -1.0, 0.0]);
+        assert!((parts[0] - 0.75).abs() < 1e-6 && (parts[1] + 0.25).abs() < 1e-6 && parts[2] == 0.0, "{parts:?}");
     }
 }

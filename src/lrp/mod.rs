@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use backward::Books;
 pub use baseline::Baseline;
-pub use condition::{channel_sums, Condition};
+pub use condition::{channel_sums, shares, Condition};
 pub use method::{catalogue, Method, MethodInfo, Params, RuleInfo};
 pub use params::ParameterValues;
 pub use registry::{Kind, METHODS};
