@@ -135,13 +135,17 @@ fn test_image(index: &str, model: &Model) -> Result<(Vec<f32>, Option<Vec<u8>>),
     Ok((images.data[i * item..(i + 1) * item].iter().map(|&v| v as f32 / 255.0).collect(), Some(vec![label])))
 }
 
-/// A float array of N inputs (N×784, N×28×28, N×1×28×28) or a single one.
+/// A float array of N inputs (N × the input's values, or N × the input's shape, e.g.
+/// N×784, N×28×28 or N×1×28×28 for MNIST) or a single one.
 fn read_npy(bytes: &[u8], input_len: usize) -> Result<Vec<f32>, Error> {
     let npy = Npy::parse(bytes)?;
     let per_item: usize = npy.shape.iter().skip(1).product();
     let single: usize = npy.shape.iter().product();
     if per_item != input_len && single != input_len {
-        return Err(Error::Input(format!("shape {:?}; expected N×{input_len}, N×28×28 or N×1×28×28", npy.shape)));
+        return Err(Error::Input(format!(
+            "shape {:?}; expected N inputs of {input_len} values (N×{input_len}, or N × the input's shape)",
+            npy.shape
+        )));
     }
     Ok(npy.data)
 }

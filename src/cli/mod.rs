@@ -37,7 +37,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Classify one image (PNG, 28×28), `test:N`, or every image of an IDX or .npy file.
+    /// Classify one image (a PNG of the model's input size), `test:N`, or every image of an IDX or .npy file.
     Classify {
         /// The image, IDX (.gz or raw) or .npy file, or `test:N` for test digit N.
         input: String,
@@ -57,10 +57,10 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Explain the decision on one or more images: relevance as .npy (N×784 float32)
+    /// Explain the decision on one or more images: relevance as .npy (N × input values, float32)
     /// and a JSON summary (prediction, logits, relevance per layer) on stdout.
     Explain {
-        /// The image(s): a .npy of N×784 or N×28×28 float32, a 28×28 PNG, an IDX file, or `test:N`.
+        /// The image(s): a .npy of N inputs (N×784 or N×28×28 for MNIST), a PNG of the input's size, an IDX file, or `test:N`.
         input: String,
         #[arg(long, default_value = DEFAULT_MODEL, value_parser = model_names(false))]
         model: String,
@@ -88,7 +88,7 @@ enum Command {
         /// Invert images drawn dark on light.
         #[arg(long)]
         invert: bool,
-        /// Where to write the relevance (.npy, N×784 float32).
+        /// Where to write the relevance (.npy, N × input values, float32).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Concept Relevance Propagation: keep only these channels (neurons) of the
