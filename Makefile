@@ -3,10 +3,10 @@ PORT ?= 8000
 # About how many seconds each fuzz target runs in the test command's smoke run (seeded, a fixed number of executions).
 FUZZ_SECONDS ?= 30
 
-.PHONY: demo test offline setup wasm
+.PHONY: demo test offline setup wasm page
 
 ## Build the wasm package and serve the page at http://localhost:$(PORT)/www/
-demo: setup wasm
+demo: setup wasm page
 	node scripts/serve.mjs --port $(PORT)
 
 ## The one-file offline build: dist/lrp-explainer.html works from disk, with no network
@@ -16,7 +16,7 @@ offline: setup wasm
 ## Every test: generated files, Rust (native), the PyTorch export (when torch is installed),
 ## the wasm module in Node, the JS API, the page and the one-file build in headless
 ## Chromium, and a short run of every fuzz target.
-test: setup wasm
+test: setup wasm page
 	node scripts/build-offline.mjs
 	scripts/check-generated.sh
 	cargo test --release
@@ -31,3 +31,7 @@ setup:
 
 wasm:
 	@scripts/build-wasm.sh
+
+## www/app.bundle.js, the page's modules in one file
+page:
+	@node scripts/build-page.mjs

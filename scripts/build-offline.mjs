@@ -1,30 +1,20 @@
 // Builds dist/lrp-explainer.html: one self-contained file for a classroom without a
 // server or a network. It holds the page (www/index.html with its style sheet), the
 // page's modules and the worker bundled by esbuild, the wasm module (base64, in the
-// source of the worker, a classic script started from a Blob URL) and the first TEST_DIGITS digits of
-// the MNIST test split for the evaluation panel. Opened from disk, it requests nothing.
+// source of the worker, a classic script started from a Blob URL), the models shipped as files
+// (datasets.js SHIPPED), and the first TEST_DIGITS digits of the MNIST test split for the
+// evaluation panel. Opened from disk, it requests nothing.
 //
 //   node scripts/build-offline.mjs [output]      (after scripts/build-wasm.sh)
-import { build } from "esbuild";
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { SHIPPED } from "../www/datasets.js";
+import { ROOT, bundle } from "./bundle.mjs";
 
-const ROOT = resolve(import.meta.dirname, "..");
 const OUTPUT = resolve(process.argv[2] ?? join(ROOT, "dist/lrp-explainer.html"));
 const TEST_DIGITS = 1000;
 const read = (path) => readFileSync(join(ROOT, path));
-
-/** One script with everything `entry` imports, minified: an ES module, or a classic script ("iife"). */
-async function bundle(entry, format = "esm") {
-  const result = await build({
-    entryPoints: [join(ROOT, entry)], bundle: true, format, write: false, minify: true,
-    legalComments: "none", target: "es2022", logLevel: "error",
-    // pkg/lrp.js finds lrp_bg.wasm beside itself (import.meta.url) only if not given the bytes, as here.
-    define: format === "iife" ? { "import.meta.url": "undefined" } : {},
-  });
-  return result.outputFiles[0].text;
-}
 
 /** The first `count` items of a gzipped IDX file, as a gzipped IDX file. */
 function firstItems(path, count) {
@@ -43,7 +33,7 @@ const literal = (text) => JSON.stringify(text).replace(/<\//g, "<\\/").replace(/
 const bytesFrom = (buffer) => `Uint8Array.from(atob(${literal(buffer.toString("base64"))}), (c) => c.charCodeAt(0))`;
 
 const wasm = read("pkg/lrp_bg.wasm");
-const worker = `globalThis.LRP_WASM = ${bytesFrom(wasm)};\n${await bundle("www/worker.js", "iife")}`;
+const worker = `globalThis.LRP_WASM = ${bytesFrom(wasm)};\n${await bundle("www/worker.js", { format: "iife" })}`;
 const page = await bundle("www/app.js");
 // The digit models' reference inputs (lrp concepts, over the first 1,000 test digits: the ones carried here).
 const concepts = Object.fromEntries(readdirSync(join(ROOT, "data/concepts")).map((f) => JSON.parse(read(`data/concepts/${f}`)))
@@ -54,6 +44,8 @@ const prelude = `globalThis.LRP_OFFLINE = {
     labels: ${bytesFrom(firstItems("data/mnist/t10k-labels-idx1-ubyte.gz", TEST_DIGITS))} },
   testSplitDigits: ${TEST_DIGITS},
   concepts: JSON.parse(${literal(JSON.stringify(concepts))}),
+  models: { ${SHIPPED.map((name) => `${literal(name)}: { description: ${literal(read(`weights/${name}.json`).toString())}, ` +
+    `weights: ${bytesFrom(read(`weights/${name}.safetensors`))} }`).join(",\n    ")} },
 };`;
 
 let html = read("www/index.html").toString();

@@ -159,8 +159,8 @@ impl Deref for ModelRef {
 
 /// The model called `name`, embedded or loaded.
 fn find_model(name: &str) -> Result<ModelRef, JsError> {
-    if let Some(model) = embedded::all()?.iter().find(|m| m.name() == name) {
-        return Ok(ModelRef::Embedded(model));
+    if embedded::names().contains(&name) {
+        return Ok(ModelRef::Embedded(embedded::get(name)?));
     }
     LOADED.with_borrow(|loaded| {
         if let Some(model) = loaded.iter().find(|m| m.name() == name) {
@@ -175,7 +175,7 @@ fn find_model(name: &str) -> Result<ModelRef, JsError> {
 /// name, input shape and range, classes, data set, layers and model card.
 #[wasm_bindgen(unchecked_return_type = "ModelSpec[]")]
 pub fn models() -> Result<JsValue, JsError> {
-    let mut specs: Vec<ModelSpec> = embedded::all()?.iter().map(|m| m.spec().clone()).collect();
+    let mut specs: Vec<ModelSpec> = embedded::specs()?.to_vec();
     LOADED.with_borrow(|loaded| specs.extend(loaded.iter().map(|m| m.spec().clone())));
     to_js(&specs)
 }

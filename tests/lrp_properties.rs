@@ -12,7 +12,7 @@ use ndarray::Axis;
 
 /// Every model the properties are checked on.
 fn models() -> Vec<Model> {
-    let mut models = embedded::all().unwrap().to_vec();
+    let mut models: Vec<Model> = embedded::all().unwrap().into_iter().cloned().collect();
     models.extend(["tiny-avgpool", "tiny-strided"].map(test_model));
     models
 }

@@ -11,7 +11,7 @@ use lrp::lrp::registry::{self, Kind, METHODS};
 use lrp::{catalogue, embedded, explain, Method, Model, Options, Params, Target};
 
 fn models() -> Vec<Model> {
-    let mut models = embedded::all().unwrap().to_vec();
+    let mut models = embedded::all().unwrap().into_iter().cloned().collect::<Vec<Model>>();
     models.extend(["tiny-avgpool", "tiny-strided"].map(test_model));
     models.push(odd_model());
     models

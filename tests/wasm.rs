@@ -336,9 +336,8 @@ fn bad_arguments_throw_errors_that_name_them_and_the_module_keeps_working() {
 #[wasm_bindgen_test]
 fn the_catalogues_list_models_and_methods_as_plain_objects() {
     let models = Array::from(&wasm::models().unwrap());
-    assert_eq!(models.length(), 4);
+    assert_eq!(models.length(), 3, "the digit models; fashion-cnn is loaded as a file");
     assert_eq!(get(&models.get(2), "dataset").as_string().unwrap(), "mnist");
-    assert_eq!(get(&models.get(3), "dataset").as_string().unwrap(), "fashion-mnist");
     let card = get(&get(&models.get(2), "card"), "training");
     assert!(!card.is_instance_of::<js_sys::Map>(), "a plain object, not a Map");
     assert_eq!(Object::get_prototype_of(&card), Object::get_prototype_of(&Object::new()));
@@ -364,6 +363,29 @@ fn the_catalogues_list_models_and_methods_as_plain_objects() {
         number(&get(&models.get(2), "card"), "test_correct"),
         embedded::get("cnn").unwrap().card().test_correct as f64
     );
+}
+
+/// The Fashion-MNIST model is not embedded in the module: the page loads its files
+/// (weights/ beside www/) with `loadModel`, and then it explains as natively.
+#[wasm_bindgen_test]
+fn the_shipped_fashion_model_loads_from_its_files_and_explains_as_natively() {
+    const JSON: &str = include_str!("../weights/fashion-cnn.json");
+    const WEIGHTS: &[u8] = include_bytes!("../weights/fashion-cnn.safetensors");
+    assert!(!embedded::names().contains(&"fashion-cnn"));
+    let spec = wasm::load_model(JSON.into(), bytes(WEIGHTS)).unwrap();
+    assert_eq!(get(&spec, "dataset").as_string().unwrap(), "fashion-mnist");
+    let native = lrp::Model::from_bytes(JSON, WEIGHTS).unwrap();
+    let pixels: Vec<f32> = (0..784).map(|i| ((i * 53) % 97) as f32 / 96.0).collect();
+    let params = Some(object(&[("model", "fashion-cnn".into())]));
+    let result =
+        wasm::explain(Float32Array::from(pixels.as_slice()).into(), "epsilon-gamma-box".into(), params).unwrap();
+    let method = lrp::Method::parse("epsilon-gamma-box", &lrp::Params::default(), &native).unwrap();
+    let expected = lrp::explain(&native, native.batch(&pixels).unwrap(), &method, &lrp::Options::default()).unwrap();
+    assert_eq!(
+        Float32Array::from(get(&result, "relevance")).to_vec(),
+        expected.relevance.iter().copied().collect::<Vec<_>>()
+    );
+    assert!(wasm::unload_model("fashion-cnn".into()).unwrap());
 }
 
 const RGB_JSON: &str = include_str!("fixtures/lrp/models/rgb-cnn.json");

@@ -93,7 +93,7 @@ fn ours(
 #[test]
 fn every_method_matches_zennit() {
     let cases: Cases = serde_json::from_str(include_str!("fixtures/lrp/cases.json")).unwrap();
-    let mut models: Vec<Model> = embedded::all().unwrap().to_vec();
+    let mut models: Vec<Model> = embedded::all().unwrap().into_iter().cloned().collect::<Vec<Model>>();
     models.extend(cases.test_models.keys().map(|name| test_model(name)));
     let mut failures = vec![];
     let mut checked = 0;

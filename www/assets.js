@@ -2,7 +2,7 @@
 // files beside it when it is served, or what the one-file offline build
 // (scripts/build-offline.mjs) put in `globalThis.LRP_OFFLINE` before this module ran:
 // { worker: a Blob URL, testSplit: MNIST's { images, labels } as gzipped IDX bytes,
-// concepts: the MNIST models' reference inputs }.
+// concepts: the MNIST models' reference inputs, models: the shipped models' files }.
 // The one place that knows the difference.
 const offline = globalThis.LRP_OFFLINE ?? null;
 
@@ -36,6 +36,26 @@ export async function testSplit(which, dataset = "mnist") {
   const bytes = new Uint8Array(await new Response(body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
   const dims = bytes[3];
   return bytes.subarray(4 + 4 * dims);
+}
+
+/**
+ * A model shipped as files rather than in the wasm module (datasets.js `shipped`):
+ * { description: its JSON text, weights: the safetensors bytes }, from weights/ beside
+ * www/, or from the one-file build.
+ */
+export async function shippedModel(name) {
+  if (offline) {
+    const files = offline.models?.[name];
+    if (!files) throw new Error(`${name} is not in this file`);
+    return files;
+  }
+  const fetched = await Promise.all(["json", "safetensors"].map(async (ext) => {
+    const file = `../weights/${name}.${ext}`;
+    const response = await fetch(new URL(file, import.meta.url));
+    if (!response.ok) throw new Error(`${file}: ${response.status} ${response.statusText}`);
+    return ext === "json" ? response.text() : new Uint8Array(await response.arrayBuffer());
+  }));
+  return { description: fetched[0], weights: fetched[1] };
 }
 
 /**

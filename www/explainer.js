@@ -15,6 +15,7 @@
 import { Controls, methodNote } from "./controls.js";
 import { START, groupOf } from "./defaults.js";
 import { groups } from "./datasets.js";
+import { shippedModel } from "./assets.js";
 import { GALLERY } from "./gallery.js";
 import { fitPicture, mnistFromPhoto, objectFromPhoto } from "./preprocess.js";
 import { DrawingPad } from "./pad.js";
@@ -68,6 +69,8 @@ export function startExplainer(root, host, { client, channel = "main", start = {
   let controls, pad, compare, removal, evaluate, concepts;
   let firstShown;
   const ready = new Promise((resolve) => { firstShown = resolve; });
+  let firstAnswered;
+  const answered = new Promise((resolve) => { firstAnswered = resolve; }); // the first request, whatever its answer
   const visible = (panel) => !root.querySelector(`[data-panel="${panel}"]`).hidden;
 
   // ---------------------------------------------------------------- input
@@ -189,6 +192,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
   }
 
   function done(seq) {
+    firstAnswered();
     state.displayed = Math.max(state.displayed, seq);
     markBusy();
   }
@@ -247,7 +251,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     showOthers(e);
     for (const id of ["download-png", "download-csv", "download-json"]) $(id).disabled = false;
     drawExplanation();
-    if (!state.penDown && visible("removal")) removal.show(shown);
+    if (!state.penDown && visible("removal")) removal?.show(shown); // not yet built for the first explanation
     if (!state.penDown && visible("concepts")) concepts?.show(shown);
     announce(shown);
     if (host.dataset.ready !== "true") {
@@ -462,14 +466,14 @@ export function startExplainer(root, host, { client, channel = "main", start = {
 
   function wire() {
     $("cmap").replaceChildren(...Object.entries(COLORMAPS).map(([name, m]) => new Option(m.label, name)));
-    $("cmap").addEventListener("change", () => { drawExplanation(); compare.redraw(); });
+    $("cmap").addEventListener("change", () => { drawExplanation(); compare?.redraw(); });
     $("opacity").addEventListener("input", () => drawExplanation());
     $("opacity").setAttribute("aria-valuetext", "85%");
     $("opacity").addEventListener("input", (e) => e.target.setAttribute("aria-valuetext", `${Math.round(100 * e.target.value)}%`));
 
     controls.addEventListener("change", ({ detail }) => {
       explainNow();
-      if (["target", "output", "zero-bias", "layers"].includes(detail.what)) compare.refresh();
+      if (["target", "output", "zero-bias", "layers"].includes(detail.what)) compare?.refresh();
     });
     $("back-to-predicted").addEventListener("click", () => controls.setTarget("predicted"));
     $("dataset").addEventListener("change", () => switchGroup($("dataset").value));
@@ -569,10 +573,46 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       `explained; <strong>click a ${what}</strong> to ask why the network would (not) say it.`;
   }
 
+  /**
+   * Loads into the worker the models `group` ships as files (datasets.js `shipped`), once:
+   * resolves to [{ model, methods }] of those it loaded.
+   */
+  async function loadShipped(group) {
+    const loaded = [];
+    for (const name of group.shipped) {
+      const { description, weights } = await shippedModel(name);
+      loaded.push(await client.loadModel(description, weights));
+    }
+    return loaded;
+  }
+
+  /** Models now in the worker (shipped or the user's): in the catalogue, the controls and the group switch. */
+  function addModels(loaded) {
+    for (const { model, methods } of loaded) {
+      state.models = [...state.models.filter((m) => m.name !== model.name), model];
+      Object.assign(controls.methodsOf, { [model.name]: methods });
+    }
+    state.groups = groups(state.models);
+    fillGroups();
+  }
+
   /** Shows another group of models: its networks in the controls, its gallery, its way of making inputs. */
   async function switchGroup(key, model) {
-    const group = state.groups.find((g) => g.key === key);
+    let group = state.groups.find((g) => g.key === key);
     if (!group) return;
+    if (group.shipped.length) {
+      const before = state.group;
+      status(`Loading the networks of ${group.label}…`);
+      try {
+        addModels(await loadShipped(group));
+      } catch (error) {
+        status(`Could not load the networks of ${group.label}: ${error.message ?? error}`);
+        $("dataset").value = before.key;
+        return;
+      }
+      if (state.group !== before) return; // switched again meanwhile
+      group = state.groups.find((g) => g.key === key);
+    }
     state.group = group;
     state.view = viewOf(group.models[0]);
     $("dataset").value = key;
@@ -586,8 +626,8 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     const buttons = buildGallery(items);
     lookOfGroup();
     padHint();
-    compare.rebuild();
-    evaluate.offer(group);
+    compare?.rebuild(); // built after the first explanation
+    evaluate?.offer(group);
     if (items.length) selectGallery(items[0], buttons[0]);
     else status(`Showing ${group.models[0].name}. Open a picture of its input size to explain it.`);
   }
@@ -665,10 +705,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       note.textContent = `Reading ${json.name} and ${weights.name}…`;
       const [description, bytes] = await Promise.all([json.text(), weights.arrayBuffer()]);
       const { model, methods } = await client.loadModel(description, new Uint8Array(bytes));
-      state.models = [...state.models.filter((m) => m.name !== model.name), model];
-      Object.assign(controls.methodsOf, { [model.name]: methods });
-      state.groups = groups(state.models);
-      fillGroups();
+      addModels([{ model, methods }]);
       note.textContent = `Loaded ${model.name}: ${model.layers.length} layers, input ${model.input_shape.join("×")}, ` +
         `${model.classes.length} classes. It runs here, in this page.`;
       await switchGroup(groupOf(model), model.name);
@@ -697,19 +734,32 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     // the model asked for, else of the start model.
     state.models = info.models;
     state.groups = groups(info.models);
-    const asked = info.models.find((m) => m.name === start.model) ?? info.models.find((m) => m.name === START.model) ?? info.models[0];
+    // A start model shipped as a file (the widget's model="fashion-cnn") is loaded first.
+    const shipped = state.groups.find((g) => g.shipped.includes(start.model));
+    const notLoaded = [];
+    if (shipped) {
+      try {
+        for (const { model, methods } of await loadShipped(shipped)) {
+          state.models.push(model);
+          info.methods[model.name] = methods;
+        }
+      } catch (error) {
+        notLoaded.push(`${start.model} could not be loaded (${error.message ?? error})`);
+      }
+      state.groups = groups(state.models);
+    }
+    const asked = state.models.find((m) => m.name === start.model) ?? state.models.find((m) => m.name === START.model) ?? state.models[0];
     state.group = state.groups.find((g) => g.key === groupOf(asked));
     state.view = viewOf(state.group.models[0]);
     controls = new Controls({ models: state.group.models, methods: info.methods, noun: state.group.noun }, root);
-    const problems = [...(start.problems ?? []), ...controls.apply(start)];
+    const problems = [...(start.problems ?? []), ...notLoaded, ...controls.apply(start)];
     // An embedding page's mistake: said until the page is reloaded, next to any later error.
     if (problems.length) state.settingsProblem = `The settings asked for do not fit: ${problems.join("; ")}. Using the defaults there.`;
     fillGroups();
     if (state.group.key !== "mnist") buttons = buildGallery(await state.group.gallery());
     lookOfGroup();
     $("loading").hidden = true;
-    // The first explanation is asked for at once: the worker computes it while the
-    // panels it does not need (comparison, removal, evaluation) are built.
+    // The first explanation is asked for at once.
     if (state.group.draw && pad.strokes.length > 0) {
       fromPad(); // someone drew while the networks were loading
     } else if (state.input) {
@@ -719,6 +769,10 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       status(`Explaining a first test ${noun()}…`);
       selectGallery(state.gallery[first], buttons[first]);
     }
+    wire();
+    // The panels that the first screen does not need are built once the first explanation is
+    // on screen (or has failed): until then the page's thread does only what it shows.
+    if (state.requested > 0) await answered;
     compare = new CompareView($("compare"), {
       client, controls, queue: `compare:${channel}`,
       input: () => state.input,
@@ -732,10 +786,12 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     compare.refresh();
     removal = new RemovalView($("removal"), { client, queue: `removal:${channel}` });
     concepts = new ConceptsView($("concepts"), { client, controls, cmap: () => $("cmap").value, queue: `concepts:${channel}` });
-    if (state.shown) concepts.show(state.shown);
+    if (state.shown && !state.penDown) {
+      if (visible("removal")) removal.show(state.shown);
+      if (visible("concepts")) concepts.show(state.shown);
+    }
     evaluate = new EvaluateView($("evaluate"), { controls, cmap: () => $("cmap").value });
     evaluate.offer(state.group);
-    wire();
   }
 
   main().catch((error) => {

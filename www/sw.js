@@ -6,13 +6,15 @@
 const CACHE = "lrp-explainer";
 const FILES = [
   "./", "./index.html", "./style.css", "./explainer.css",
-  "./app.js", "./assets.js", "./colormap.js", "./compare-view.js", "./concepts-view.js", "./controls.js", "./datasets.js",
+  "./app.bundle.js", "./app.js", "./assets.js", "./colormap.js", "./compare-view.js", "./concepts-view.js", "./controls.js", "./datasets.js",
   "./defaults.js",
   "./download.js", "./gallery-fashion-mnist.js",
   "./evaluate-view.js", "./explainer.js", "./gallery.js", "./layers-view.js", "./lrp-client.js",
   "./lrp-explainer.js", "./pad.js", "./panels.js", "./plot.js", "./preprocess.js", "./removal-view.js",
   "./render.js", "./worker.js",
   "../pkg/lrp.js", "../pkg/lrp_bg.wasm",
+  // datasets.js SHIPPED: the models loaded when their data set is first shown.
+  "../weights/fashion-cnn.json", "../weights/fashion-cnn.safetensors",
 ];
 
 self.addEventListener("install", (event) => {

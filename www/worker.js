@@ -3,7 +3,8 @@
 // (lrp-client.js) sends the next job only when this one has answered, which is
 // what lets it drop stale requests instead of queueing them here.
 //
-// Messages: { kind: "hello" } is answered, once the module is loaded, with
+// Messages: { kind: "wasm", module } brings the compiled module to worker.js?wasm=posted
+// (index.html compiles it while the page loads); { kind: "hello" } is answered, once the module is loaded, with
 // { type: "ready", models, methods } (or { type: "failed", error }); the worker
 // posts nothing unasked, so a page may start it early and listen later. Jobs:
 // { kind: "explain" (default), pixels, method, params, everyModel?, slim? } (everyModel:
@@ -15,13 +16,19 @@
 import init, { initSync, models, methods, classify, explain, removal, evaluate, report, loadModel } from "../pkg/lrp.js";
 import { START, sameInputs } from "./defaults.js";
 
-// The one-file build (scripts/build-offline.mjs) puts the wasm bytes into this worker's
-// source; served, the module fetches (and streams) lrp_bg.wasm beside lrp.js.
+// Where the wasm module comes from: the one-file build (scripts/build-offline.mjs) puts its
+// bytes into this worker's source; the demo page compiles it while its own modules load
+// and posts it ({ kind: "wasm", module } to worker.js?wasm=posted); otherwise the module
+// fetches (and streams) lrp_bg.wasm beside lrp.js.
 const embedded = globalThis.LRP_WASM ?? null;
+let posted = null; // resolves to the message that brings the compiled module
 // When this worker's steps happened, in the page's clock's terms (ms since 1970), for benches/first-load.mjs.
 const timing = { script: performance.timeOrigin + performance.now() };
 const stamp = (step) => { timing[step] = performance.timeOrigin + performance.now(); };
-const loaded = embedded ? Promise.resolve().then(() => initSync({ module: embedded })) : init();
+const loaded = embedded ? Promise.resolve().then(() => initSync({ module: embedded }))
+  : new URLSearchParams(self.location.search).get("wasm") === "posted"
+    ? new Promise((resolve) => { posted = resolve; }).then(({ module }) => (module ? initSync({ module }) : init()))
+    : init();
 const ready = loaded.then(() => {
   stamp("module");
   return catalogue();
@@ -96,6 +103,7 @@ const JOBS = {
 
 self.onmessage = async ({ data }) => {
   const { id, kind = "explain" } = data;
+  if (kind === "wasm") return posted?.(data);
   let registry;
   try {
     const loaded = await prepared;

@@ -44,7 +44,8 @@ pub fn write_gallery(dataset: &str, count: usize, misclassified: usize, out: Opt
     let pixels = images.to_unit_f32();
     let mut wrong = vec![false; labels.len()];
     // The models of this data set (each embedded model is tested on its own).
-    let models: Vec<_> = embedded::all()?.iter().filter(|m| m.spec().dataset.as_deref() == Some(dataset)).collect();
+    let models: Vec<_> =
+        embedded::all()?.into_iter().filter(|m| m.spec().dataset.as_deref() == Some(dataset)).collect();
     let classes = models.first().map_or(10, |m| m.classes().len()).min(256);
     for model in models {
         for (i, p) in model.predict(&pixels)?.into_iter().enumerate() {

@@ -11,7 +11,7 @@ pub fn resolve(name: &str, file: Option<&Path>) -> Result<Vec<&'static Model>, E
     Ok(match file {
         // One process, one model read from disk: leaking it gives it the embedded models' lifetime.
         Some(path) => vec![Box::leak(Box::new(from_file(path)?))],
-        None if name == "all" => embedded::all()?.iter().collect(),
+        None if name == "all" => embedded::all()?,
         None => vec![embedded::get(name)?],
     })
 }
@@ -45,7 +45,7 @@ pub fn from_file(path: &Path) -> Result<Model, Error> {
 pub fn list(json: bool) -> Result<(), Error> {
     let models = embedded::all()?;
     if json {
-        let specs: Vec<_> = models.iter().map(Model::spec).collect();
+        let specs: Vec<_> = models.iter().map(|m| m.spec()).collect();
         println!("{}", serde_json::to_string_pretty(&specs).expect("serialisable"));
         return Ok(());
     }

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use super::Model;
+use super::{Model, ModelSpec};
 use crate::{Error, Result};
 
 macro_rules! embed {
@@ -15,17 +15,42 @@ macro_rules! embed {
     };
 }
 
-/// (name, JSON description, safetensors bytes), in the order they are listed.
-const EMBEDDED: [(&str, &str, &[u8]); 4] =
-    [embed!("mlp-narrow"), embed!("mlp-wide"), embed!("cnn"), embed!("fashion-cnn")];
+/// (name, JSON description, safetensors bytes), in the order they are listed. The wasm
+/// module carries the digit models only: the page loads fashion-cnn's files (`loadModel`)
+/// when Fashion-MNIST is first shown, which keeps its first load under 1 MB.
+#[cfg(not(target_arch = "wasm32"))]
+const EMBEDDED: &[(&str, &str, &[u8])] =
+    &[embed!("mlp-narrow"), embed!("mlp-wide"), embed!("cnn"), embed!("fashion-cnn")];
+#[cfg(target_arch = "wasm32")]
+const EMBEDDED: &[(&str, &str, &[u8])] = &[embed!("mlp-narrow"), embed!("mlp-wide"), embed!("cnn")];
 
-static MODELS: OnceLock<Result<Vec<Model>>> = OnceLock::new();
+const COUNT: usize = EMBEDDED.len();
+/// Each model decoded on its first use: a page's first explanation waits for one
+/// model's weights, not for all of them.
+static MODELS: [OnceLock<Result<Model>>; COUNT] = [const { OnceLock::new() }; COUNT];
+static SPECS: OnceLock<Vec<ModelSpec>> = OnceLock::new();
 
-/// Every embedded model, parsed and validated once on first use.
-pub fn all() -> Result<&'static [Model]> {
-    let models =
-        MODELS.get_or_init(|| EMBEDDED.iter().map(|(_, json, bytes)| Model::from_bytes(json, bytes)).collect());
-    models.as_deref().map_err(Clone::clone)
+fn model(index: usize) -> Result<&'static Model> {
+    let (_, json, bytes) = EMBEDDED[index];
+    MODELS[index].get_or_init(|| Model::from_bytes(json, bytes)).as_ref().map_err(Clone::clone)
+}
+
+/// Every embedded model, parsed and validated once.
+pub fn all() -> Result<Vec<&'static Model>> {
+    (0..COUNT).map(model).collect()
+}
+
+/// The embedded models' descriptions, read without decoding their weights (which
+/// `all()` checks: tests/bad_weights.rs and the accuracy tests load every one).
+pub fn specs() -> Result<&'static [ModelSpec]> {
+    if let Some(specs) = SPECS.get() {
+        return Ok(specs);
+    }
+    let specs = EMBEDDED
+        .iter()
+        .map(|(_, json, _)| serde_json::from_str(json).map_err(|e| Error::Description(e.to_string())))
+        .collect::<Result<Vec<ModelSpec>>>()?;
+    Ok(SPECS.get_or_init(|| specs))
 }
 
 pub fn names() -> Vec<&'static str> {
@@ -34,8 +59,22 @@ pub fn names() -> Vec<&'static str> {
 
 /// The embedded model with this name.
 pub fn get(name: &str) -> Result<&'static Model> {
-    all()?
+    let index = EMBEDDED
         .iter()
-        .find(|m| m.name() == name)
-        .ok_or_else(|| Error::UnknownModel { name: name.to_string(), available: names().join(", ") })
+        .position(|(n, _, _)| *n == name)
+        .ok_or_else(|| Error::UnknownModel { name: name.to_string(), available: names().join(", ") })?;
+    model(index)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_descriptions_read_alone_are_those_of_the_decoded_models() {
+        let specs = super::specs().unwrap();
+        let models = super::all().unwrap();
+        assert_eq!(specs.len(), models.len());
+        for (spec, model) in specs.iter().zip(models) {
+            assert_eq!(serde_json::to_value(spec).unwrap(), serde_json::to_value(model.spec()).unwrap());
+        }
+    }
 }

@@ -18,7 +18,8 @@ pub struct Dense {
 impl Dense {
     pub fn new(weight: Array2<f32>, bias: Array1<f32>) -> Dense {
         let weight_t = weight.t().as_standard_layout().into_owned();
-        let weight = weight.as_standard_layout().into_owned();
+        // A copy only if it is not in standard layout already.
+        let weight = if weight.is_standard_layout() { weight } else { weight.as_standard_layout().into_owned() };
         Dense { weight, weight_t, bias }
     }
 

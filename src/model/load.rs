@@ -201,7 +201,11 @@ impl<'a> TensorReader<'a, '_> {
                     return Err(fail(format!("tensor `{scale}` (the scales of `{name}`) holds {} at {o}", scales[o])));
                 }
                 let per_output = values_in(&expected[1..]).unwrap_or(1);
-                Ok(view.data().iter().enumerate().map(|(i, &q)| f32::from(q as i8) * scales[i / per_output]).collect())
+                let mut values = Vec::with_capacity(view.data().len());
+                for (row, &scale) in view.data().chunks_exact(per_output).zip(&scales) {
+                    values.extend(row.iter().map(|&q| f32::from(q as i8) * scale));
+                }
+                Ok(values)
             }
             (Dtype::I8, None) => {
                 Err(fail(format!("tensor `{name}` is int8, but the description names no scales for it")))

@@ -48,6 +48,9 @@ test("the data set switch shows Fashion-MNIST's network with its gallery, class 
   const { page, log } = await openDemo(session.browser, session.server);
   assert.deepEqual(await page.$$eval("#dataset option", (list) => list.map((o) => o.value)), ["mnist", "fashion-mnist"]);
   assert.equal(await page.isVisible("#dataset"), true);
+  // Its network is not in the wasm module: its files are fetched when it is first shown.
+  const shippedFiles = () => log.requests.filter((url) => url.includes("/weights/fashion-cnn."));
+  assert.deepEqual(shippedFiles(), []);
   await page.selectOption("#dataset", "fashion-mnist");
   const shown = await settled(page, { model: "fashion-cnn", input: `gallery:${FASHION[0].index}` }, 30_000);
   assert.equal(await page.getAttribute("body", "data-group"), "fashion-mnist");
@@ -56,10 +59,17 @@ test("the data set switch shows Fashion-MNIST's network with its gallery, class 
   assert.equal(await page.$$eval(".gallery button", (list) => list.length), FASHION.length);
 
   // Every gallery item tried here: the page's answer is the module's, shown by class name.
-  const { classes, predictions } = await viaModule(page, (m, items) => ({
-    classes: m.models().find((x) => x.name === "fashion-cnn").classes,
-    predictions: items.map((bytes) => m.classify(Float32Array.from(bytes, (v) => v / 255), "fashion-cnn").prediction),
-  }), FASHION.slice(0, 4).map((item) => Array.from(item.pixels)));
+  assert.equal(shippedFiles().length, 2);
+  const { classes, predictions } = await viaModule(page, async (m, items) => {
+    const [description, weights] = await Promise.all([fetch("/weights/fashion-cnn.json").then((r) => r.text()),
+      fetch("/weights/fashion-cnn.safetensors").then((r) => r.arrayBuffer())]);
+    m.loadModel(description, new Uint8Array(weights));
+    return {
+      classes: m.models().find((x) => x.name === "fashion-cnn").classes,
+      predictions: items.map((bytes) => m.classify(Float32Array.from(bytes, (v) => v / 255), "fashion-cnn").prediction),
+    };
+  }, FASHION.slice(0, 4).map((item) => Array.from(item.pixels)));
+  const fetched = shippedFiles().length; // the page's two, and this test's own
   assert.equal(classes[9], "Ankle boot");
   assert.equal(Number(shown.prediction), predictions[0]);
   assert.equal(await page.textContent("#prediction .digit"), classes[predictions[0]]);
@@ -93,6 +103,10 @@ test("the data set switch shows Fashion-MNIST's network with its gallery, class 
   await page.selectOption("#dataset", "mnist");
   await settled(page, { model: "cnn", input: `gallery:${GALLERY[0].index}` }, 30_000);
   assert.equal(await page.isVisible("#pad"), true);
+  // Shown again, the network is there already.
+  await page.selectOption("#dataset", "fashion-mnist");
+  await settled(page, { model: "fashion-cnn", input: `gallery:${FASHION[0].index}` }, 30_000);
+  assert.equal(shippedFiles().length, fetched, "loaded once");
   assert.deepEqual(log.errors, []);
 });
 

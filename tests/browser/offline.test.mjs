@@ -63,7 +63,7 @@ test("the one-file build works from disk with the network off, and requests noth
 });
 
 test("the service worker caches every module and style sheet of the page", () => {
-  const listed = [...readFileSync(join(ROOT, "www/sw.js"), "utf8").matchAll(/"\.\/([\w-]+\.(?:js|css))"/g)].map((m) => m[1]).sort();
+  const listed = [...readFileSync(join(ROOT, "www/sw.js"), "utf8").matchAll(/"\.\/([\w.-]+\.(?:js|css))"/g)].map((m) => m[1]).sort();
   const modules = readdirSync(join(ROOT, "www")).filter((f) => /\.(js|css)$/.test(f) && f !== "sw.js").sort();
   assert.deepEqual(listed, modules);
 });

@@ -84,7 +84,7 @@ test("while the networks load: a clear loading state, disabled downloads, and a 
 test("when the worker or the module cannot load, the page says so instead of loading forever", async () => {
   // The worker is started by the page's head, before the page's modules: its failure must
   // reach the page whether it happens before or after they take the worker over.
-  for (const [what, pattern, delay] of [["worker", "**/www/worker.js", 0], ["worker", "**/www/worker.js", 1500], ["module", "**/pkg/lrp_bg.wasm", 0]]) {
+  for (const [what, pattern, delay] of [["worker", "**/www/worker.js*", 0], ["worker", "**/www/worker.js*", 1500], ["module", "**/pkg/lrp_bg.wasm", 0]]) {
     const { page, context } = await openPage(env.browser);
     await context.route(pattern, async (route) => {
       await new Promise((resolve) => setTimeout(resolve, delay));
