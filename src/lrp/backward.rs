@@ -93,6 +93,16 @@ pub fn backward(
     Backward { relevance, books }
 }
 
+/// The gradient at the input of `layers` (a run of a model's layers) of
+/// `output_gradient · f`, where `activations[i]` is the input of `layers[i]` and
+/// `activations[layers.len()]` their output: the gradient pass of [`backward`] without
+/// its per-layer record.
+pub fn gradient_through(layers: &[Layer], activations: &[ArrayD<f32>], output_gradient: ArrayD<f32>) -> ArrayD<f32> {
+    layers.iter().enumerate().rev().fold(output_gradient, |g, (i, layer)| {
+        layer_backward(layer, &activations[i], &activations[i + 1], &g, Step::Gradient).0
+    })
+}
+
 /// One layer: the relevance (or gradient) at its input and, per sample, what it kept back.
 fn layer_backward(
     layer: &Layer,

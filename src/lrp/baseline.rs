@@ -2,10 +2,10 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
-use super::backward::{backward, Flow};
+use super::backward::{backward, gradient_through, Flow};
 use crate::evaluation::curve::scores;
 use crate::evaluation::Grid;
-use crate::model::Model;
+use crate::model::{Layer, Model};
 use crate::random::Random;
 use crate::Result;
 
@@ -96,17 +96,42 @@ pub fn smoothgrad(
 
 /// Integrated Gradients from the zero baseline: `x ⊙` the mean gradient at
 /// `α·x` for α in torch.linspace(1/steps, 1, steps).
+///
+/// The first layer with weights (after any Flatten) is linear in the input: at `α·x`
+/// its output is `α·Wx + b`, with `Wx` computed once, and the mean of the gradients
+/// passed back through it is `Wᵀ` of the mean of those reaching its output, one
+/// transpose instead of one per step. The same sums as by the definition, in another
+/// order (the maps agree to rounding: tests/zennit_parity.rs).
 pub fn integrated_gradients(
     model: &Model,
     x: &ArrayD<f32>,
     output_relevance: &ArrayD<f32>,
     steps: usize,
 ) -> Result<ArrayD<f32>> {
-    let mut total = ArrayD::zeros(x.raw_dim());
+    let layers = model.layers();
+    let first = layers.iter().position(|l| !matches!(l, Layer::Flatten)).unwrap_or(layers.len());
+    let Some(linear @ (Layer::Dense(_) | Layer::Conv2d(_))) = layers.get(first) else {
+        let mut total = ArrayD::zeros(x.raw_dim());
+        for alpha in linspace(1.0 / steps as f32, 1.0, steps) {
+            total.scaled_add(1.0 / steps as f32, &gradient(model, x * alpha, output_relevance)?);
+        }
+        return Ok(total * x);
+    };
+    let seen = layers[..first].iter().fold(x.clone(), |a, layer| layer.forward(&a)); // x, flattened
+    let weighted = linear.apply(&seen, |w| w, false).expect("linear layer");
+    let bias = linear.apply(&ArrayD::zeros(seen.raw_dim()), |w| w, true).expect("linear layer");
+    let rest = &layers[first + 1..];
+    let mut mean = ArrayD::zeros(weighted.raw_dim());
     for alpha in linspace(1.0 / steps as f32, 1.0, steps) {
-        total.scaled_add(1.0 / steps as f32, &gradient(model, x * alpha, output_relevance)?);
+        let mut activations = vec![&weighted * alpha + &bias];
+        for layer in rest {
+            let next = layer.forward(activations.last().expect("input"));
+            activations.push(next);
+        }
+        mean.scaled_add(1.0 / steps as f32, &gradient_through(rest, &activations, output_relevance.clone()));
     }
-    Ok(total * x)
+    let at_input = linear.transpose(&mean, |w| w, seen.shape()).expect("linear layer");
+    Ok(at_input.into_shape_with_order(x.raw_dim()).expect("the flattened input") * x)
 }
 
 /// `torch.linspace` in float32, computed as PyTorch does (from both ends).
