@@ -13,13 +13,15 @@ const FILES = [
   "./lrp-explainer.js", "./pad.js", "./panels.js", "./plot.js", "./preprocess.js", "./removal-view.js",
   "./render.js", "./worker.js",
   "../pkg/lrp.js", "../pkg/lrp_bg.wasm",
-  // datasets.js SHIPPED: the models loaded when their data set is first shown.
-  "../weights/fashion-cnn.json", "../weights/fashion-cnn.safetensors",
 ];
+// datasets.js SHIPPED: the models loaded when their data set is first shown. A server
+// without them (www/ and pkg/ copied alone) still gets the rest kept offline.
+const OPTIONAL = ["../weights/fashion-cnn.json", "../weights/fashion-cnn.safetensors"];
 
+const request = (file) => new Request(file, { cache: "force-cache" });
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE)
-    .then((cache) => cache.addAll(FILES.map((file) => new Request(file, { cache: "force-cache" }))))
+    .then((cache) => Promise.all([cache.addAll(FILES.map(request)), ...OPTIONAL.map((file) => cache.add(request(file)).catch(() => {}))]))
     .then(() => self.skipWaiting()));
 });
 

@@ -89,6 +89,9 @@ test("served, the page keeps working after the server stops, through its service
   await draw(page, [[[0.5, 0.15], [0.52, 0.5], [0.54, 0.85]]]);
   const shown = await settled(page);
   assert.equal(shown.prediction, "1", "classified and explained with the server gone");
+  // Fashion-MNIST's network, never shown before the server went: its files were kept too.
+  await page.selectOption("#dataset", "fashion-mnist");
+  await settled(page, { model: "fashion-cnn" }, 30_000);
   assert.deepEqual(log.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(e)), []);
   await context.close();
 });
