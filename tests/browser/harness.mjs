@@ -6,10 +6,18 @@ import { before, after } from "node:test";
 import { tmpdir } from "node:os";
 import { chromium } from "playwright-core";
 import { serve as serveFiles } from "../../scripts/serve.mjs";
+import { buildPage } from "../../scripts/build-page.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
-/** Serves `root` (the repository) on a free loopback port, as `make demo` does; resolves to { url, close }. */
-export const serve = (root = ROOT) => serveFiles({ root });
+/**
+ * Serves `root` (the repository) on a free loopback port, as `make demo` does; resolves
+ * to { url, close }. The page's bundle is rebuilt first, so that what is tested is the
+ * modules as they are, not a bundle made before they changed.
+ */
+export async function serve(root = ROOT) {
+  if (root === ROOT) await buildPage();
+  return serveFiles({ root });
+}
 
 export async function launch() {
   return chromium.launch({
