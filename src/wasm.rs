@@ -175,7 +175,7 @@ fn find_model(name: &str) -> Result<ModelRef, JsError> {
 /// name, input shape and range, classes, data set, layers and model card.
 #[wasm_bindgen(unchecked_return_type = "ModelSpec[]")]
 pub fn models() -> Result<JsValue, JsError> {
-    let mut specs: Vec<ModelSpec> = embedded::specs()?.to_vec();
+    let mut specs: Vec<ModelSpec> = embedded::all()?.iter().map(|m| m.spec().clone()).collect();
     LOADED.with_borrow(|loaded| specs.extend(loaded.iter().map(|m| m.spec().clone())));
     to_js(&specs)
 }

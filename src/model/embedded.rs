@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use super::{Model, ModelSpec};
+use super::Model;
 use crate::{Error, Result};
 
 macro_rules! embed {
@@ -25,10 +25,8 @@ const EMBEDDED: &[(&str, &str, &[u8])] =
 const EMBEDDED: &[(&str, &str, &[u8])] = &[embed!("mlp-narrow"), embed!("mlp-wide"), embed!("cnn")];
 
 const COUNT: usize = EMBEDDED.len();
-/// Each model decoded on its first use: a page's first explanation waits for one
-/// model's weights, not for all of them.
+/// Each model decoded on its first use: a command on one model decodes that one only.
 static MODELS: [OnceLock<Result<Model>>; COUNT] = [const { OnceLock::new() }; COUNT];
-static SPECS: OnceLock<Vec<ModelSpec>> = OnceLock::new();
 
 fn model(index: usize) -> Result<&'static Model> {
     let (_, json, bytes) = EMBEDDED[index];
@@ -38,19 +36,6 @@ fn model(index: usize) -> Result<&'static Model> {
 /// Every embedded model, parsed and validated once.
 pub fn all() -> Result<Vec<&'static Model>> {
     (0..COUNT).map(model).collect()
-}
-
-/// The embedded models' descriptions, read without decoding their weights (which
-/// `all()` checks: tests/bad_weights.rs and the accuracy tests load every one).
-pub fn specs() -> Result<&'static [ModelSpec]> {
-    if let Some(specs) = SPECS.get() {
-        return Ok(specs);
-    }
-    let specs = EMBEDDED
-        .iter()
-        .map(|(_, json, _)| serde_json::from_str(json).map_err(|e| Error::Description(e.to_string())))
-        .collect::<Result<Vec<ModelSpec>>>()?;
-    Ok(SPECS.get_or_init(|| specs))
 }
 
 pub fn names() -> Vec<&'static str> {
@@ -64,17 +49,4 @@ pub fn get(name: &str) -> Result<&'static Model> {
         .position(|(n, _, _)| *n == name)
         .ok_or_else(|| Error::UnknownModel { name: name.to_string(), available: names().join(", ") })?;
     model(index)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_descriptions_read_alone_are_those_of_the_decoded_models() {
-        let specs = super::specs().unwrap();
-        let models = super::all().unwrap();
-        assert_eq!(specs.len(), models.len());
-        for (spec, model) in specs.iter().zip(models) {
-            assert_eq!(serde_json::to_value(spec).unwrap(), serde_json::to_value(model.spec()).unwrap());
-        }
-    }
 }

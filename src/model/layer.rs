@@ -834,25 +834,36 @@ mod tests {
             .collect()
     }
 
-    /// The definition: y[o, i, j] = b[o] + Σ w[o, c, ki, kj] · x[c, i·s + ki − p, j·s + kj − p].
-    fn naive(conv: &Conv2d, x: &Array4<f32>) -> Array4<f32> {
-        let (n, _, h, w) = x.dim();
-        let (o, c, kh, kw) = conv.weight.dim();
-        let [ho, wo] = conv.output_hw(h, w).unwrap();
-        Array4::from_shape_fn((n, o, ho, wo), |(s, oc, i, j)| {
-            let mut sum = conv.bias[oc];
-            for ci in 0..c {
-                for ki in 0..kh {
-                    for kj in 0..kw {
-                        let ii = (i * conv.stride[0] + ki) as isize - conv.padding[0] as isize;
-                        let jj = (j * conv.stride[1] + kj) as isize - conv.padding[1] as isize;
-                        if (0..h as isize).contains(&ii) && (0..w as isize).contains(&jj) {
-                            sum += conv.weight[[oc, ci, ki, kj]] * x[[s, ci, ii as usize, jj as usize]];
-                        }
+    /// The taps output pixel (i, j) reads inside an `h × w` input: (ci, ki, kj, ii, jj).
+    fn taps_of(conv: &Conv2d, [i, j]: [usize; 2], [h, w]: [usize; 2]) -> Vec<[usize; 5]> {
+        let (_, c, kh, kw) = conv.weight.dim();
+        let mut taps = Vec::new();
+        for ci in 0..c {
+            for ki in 0..kh {
+                for kj in 0..kw {
+                    let ii = (i * conv.stride[0] + ki) as isize - conv.padding[0] as isize;
+                    let jj = (j * conv.stride[1] + kj) as isize - conv.padding[1] as isize;
+                    if (0..h as isize).contains(&ii) && (0..w as isize).contains(&jj) {
+                        taps.push([ci, ki, kj, ii as usize, jj as usize]);
                     }
                 }
             }
-            sum
+        }
+        taps
+    }
+
+    /// The definition: y[o, i, j] = b[o] + Σ w[o, c, ki, kj] · x[c, i·s + ki − p, j·s + kj − p].
+    fn naive(conv: &Conv2d, x: &Array4<f32>) -> Array4<f32> {
+        let (n, _, h, w) = x.dim();
+        let o = conv.weight.dim().0;
+        let [ho, wo] = conv.output_hw(h, w).unwrap();
+        Array4::from_shape_fn((n, o, ho, wo), |(s, oc, i, j)| {
+            let taps = taps_of(conv, [i, j], [h, w]);
+            conv.bias[oc]
+                + taps
+                    .iter()
+                    .map(|&[ci, ki, kj, ii, jj]| conv.weight[[oc, ci, ki, kj]] * x[[s, ci, ii, jj]])
+                    .sum::<f32>()
         })
     }
 
@@ -882,37 +893,14 @@ mod tests {
 
     /// `Aᵀ g` by its definition: each output spreads its value over the inputs it read.
     fn naive_transpose(conv: &Conv2d, g: &Array4<f32>, [h, w]: [usize; 2]) -> Array4<f32> {
-        let (n, o, ho, wo) = g.dim();
-        let (_, c, kh, kw) = conv.weight.dim();
-        let mut x = Array4::zeros((n, c, h, w));
-        for (s, oc, i, j) in all_indices(n, o, ho, wo) {
-            for ci in 0..c {
-                for ki in 0..kh {
-                    for kj in 0..kw {
-                        let ii = (i * conv.stride[0] + ki) as isize - conv.padding[0] as isize;
-                        let jj = (j * conv.stride[1] + kj) as isize - conv.padding[1] as isize;
-                        if (0..h as isize).contains(&ii) && (0..w as isize).contains(&jj) {
-                            x[[s, ci, ii as usize, jj as usize]] += conv.weight[[oc, ci, ki, kj]] * g[[s, oc, i, j]];
-                        }
-                    }
-                }
+        let c = conv.weight.dim().1;
+        let mut x = Array4::zeros((g.dim().0, c, h, w));
+        for ((s, oc, i, j), &v) in g.indexed_iter() {
+            for [ci, ki, kj, ii, jj] in taps_of(conv, [i, j], [h, w]) {
+                x[[s, ci, ii, jj]] += conv.weight[[oc, ci, ki, kj]] * v;
             }
         }
         x
-    }
-
-    fn all_indices(n: usize, o: usize, ho: usize, wo: usize) -> Vec<(usize, usize, usize, usize)> {
-        let mut all = Vec::new();
-        for s in 0..n {
-            for oc in 0..o {
-                for i in 0..ho {
-                    for j in 0..wo {
-                        all.push((s, oc, i, j));
-                    }
-                }
-            }
-        }
-        all
     }
 
     /// A sample with few nonzero outputs (as after max-pooling) is scattered, a dense
