@@ -206,7 +206,7 @@ fn relevance_linear(
             })
             .collect();
         // A term whose input is all zeros (x⁻ of a ReLU output, say) passes no relevance.
-        let silent: Vec<bool> = inputs.iter().map(|input| input.iter().all(|&v| v == 0.0)).collect();
+        let silent: Vec<bool> = inputs.iter().map(|input| flat(input).iter().all(|&v| v == 0.0)).collect();
         // A single unmodified term's output is the layer's own output: no need to recompute it.
         let unmodified = |t: &Term| t.input == InputMod::Identity && t.params == ParamMod::Identity && keeps_bias(t);
         let denominator = match group.terms.as_slice() {
@@ -228,38 +228,33 @@ fn relevance_linear(
                 Cow::Owned(sum)
             }
         };
-        let open = |z: f32| match group.gate {
-            Gate::All => true,
-            Gate::PositiveOutput => z > 0.0,
-            Gate::NegativeOutput => z < 0.0,
-        };
-        let s = Zip::from(r).and(z).and(denominator.as_ref()).map_collect(|&r, &z, &d| {
-            if open(z) {
-                divide(r, rule.stabilise(d))
-            } else {
-                0.0
-            }
-        });
-        Zip::from(&mut passed).and(z).for_each(|p, &z| {
-            if open(z) {
-                *p += group.coefficient;
-            }
-        });
-        // What the stabiliser kept of each open output: r − s·d.
-        for (n, ((r, s), (z, d))) in
-            r.outer_iter().zip(s.outer_iter()).zip(z.outer_iter().zip(denominator.outer_iter())).enumerate()
+        // Per sample: the quotients s = r / stabilised d where the gate is open, the
+        // coefficient passed there, and what the stabiliser kept (Σ r − s·d).
+        let mut s = ArrayD::<f32>::zeros(z.raw_dim());
+        let samples = z.shape()[0].max(1);
+        let per_sample = (z.len() / samples).max(1);
+        let (r_flat, z_flat, d_flat) = (flat(r), flat(z), flat(denominator.as_ref()));
+        for (n, ((s, passed), ((r, z), d))) in flat_mut(&mut s)
+            .chunks_mut(per_sample)
+            .zip(flat_mut(&mut passed).chunks_mut(per_sample))
+            .zip(r_flat.chunks(per_sample).zip(z_flat.chunks(per_sample)).zip(d_flat.chunks(per_sample)))
+            .enumerate()
         {
-            let kept = Zip::from(&r)
-                .and(&s)
-                .and(&z)
-                .and(&d)
-                .fold(0.0, |sum, &r, &s, &z, &d| if open(z) { sum + (r - s * d) } else { sum });
+            let sample = Outputs { r, z, d };
+            let kept = match group.gate {
+                Gate::All => sample.quotients(|_| true, rule.stabilizer, group.coefficient, s, passed),
+                Gate::PositiveOutput => sample.quotients(|z| z > 0.0, rule.stabilizer, group.coefficient, s, passed),
+                Gate::NegativeOutput => sample.quotients(|z| z < 0.0, rule.stabilizer, group.coefficient, s, passed),
+            };
             absorbed[n].stabilizer += group.coefficient * kept;
         }
         for ((t, input), &silent) in group.terms.iter().zip(&inputs).zip(&silent) {
             if !silent {
                 let c = with_modifier!(t.params, f => layer.transpose(&s, f, x.shape()).expect("linear layer"));
-                r_in.scaled_add(group.coefficient * t.sign, &(c * input.as_ref()));
+                let k = group.coefficient * t.sign;
+                for ((r, &c), &v) in flat_mut(&mut r_in).iter_mut().zip(flat(&c).iter()).zip(flat(input).iter()) {
+                    *r += k * c * v;
+                }
             }
             if keeps_bias(t) {
                 let b = layer.bias().expect("linear layer").mapv(|v| t.params.apply(v));
@@ -273,6 +268,66 @@ fn relevance_linear(
         absorbed[n].gated = Zip::from(&r).and(&passed).fold(0.0, |sum, &r, &p| sum + r * (1.0 - p));
     }
     (r_in, absorbed)
+}
+
+/// One sample's upstream relevance `r`, layer outputs `z` and rule denominators `d`.
+struct Outputs<'a> {
+    r: &'a [f32],
+    z: &'a [f32],
+    d: &'a [f32],
+}
+
+impl Outputs<'_> {
+    /// Writes `s = r / stabilise(d)` where `open(z)` (0 elsewhere), adds `coefficient` to
+    /// `passed` there, and returns what the stabiliser kept there, `Σ r − s·d`. Without
+    /// branches and eight outputs at a time, so that it vectorises.
+    #[inline(always)]
+    fn quotients(
+        &self,
+        open: impl Fn(f32) -> bool,
+        epsilon: f32,
+        coefficient: f32,
+        s: &mut [f32],
+        passed: &mut [f32],
+    ) -> f32 {
+        const LANES: usize = 8;
+        let one = |s: &mut f32, passed: &mut f32, r: f32, z: f32, d: f32| {
+            let open = open(z);
+            let q = divide(r, stabilise(d, epsilon));
+            *s = if open { q } else { 0.0 };
+            *passed += if open { coefficient } else { 0.0 };
+            if open {
+                r - q * d
+            } else {
+                0.0
+            }
+        };
+        let whole = s.len() / LANES * LANES;
+        let mut lanes = [0.0f32; LANES];
+        for (at, (s, passed)) in
+            (0..whole).step_by(LANES).zip(s.chunks_exact_mut(LANES).zip(passed.chunks_exact_mut(LANES)))
+        {
+            let (r, z, d) = (&self.r[at..at + LANES], &self.z[at..at + LANES], &self.d[at..at + LANES]);
+            for i in 0..LANES {
+                lanes[i] += one(&mut s[i], &mut passed[i], r[i], z[i], d[i]);
+            }
+        }
+        let mut kept: f32 = lanes.iter().sum();
+        for i in whole..s.len() {
+            kept += one(&mut s[i], &mut passed[i], self.r[i], self.z[i], self.d[i]);
+        }
+        kept
+    }
+}
+
+/// An array's values in row-major order (borrowed: the engine's arrays already are).
+fn flat(a: &ArrayD<f32>) -> Cow<'_, [f32]> {
+    a.as_slice().map_or_else(|| Cow::Owned(a.iter().copied().collect()), Cow::Borrowed)
+}
+
+/// The values of an array made here by `zeros` (in standard layout).
+fn flat_mut(a: &mut ArrayD<f32>) -> &mut [f32] {
+    a.as_slice_mut().expect("an array made by zeros")
 }
 
 /// `Σ_k s_k b_k` over one sample's outputs (for a convolution, every position of

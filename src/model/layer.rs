@@ -185,9 +185,6 @@ impl Conv2d {
         let (n, _, ho, wo) = g.dim();
         let (o, c, kh, kw) = self.weight.dim();
         let (taps, per) = (c * kh * kw, ho * wo);
-        let kernel_t =
-            ArrayView2::from_shape((o, taps), kernel).expect("kernel shape").t().as_standard_layout().into_owned();
-        let kernel_t = kernel_t.as_slice().expect("standard layout");
         let mut x = Array4::zeros((n, c, input_hw[0], input_hw[1]));
         let image_len = c * input_hw[0] * input_hw[1];
         let g = g.as_standard_layout();
@@ -210,6 +207,12 @@ impl Conv2d {
                 dense.push(s);
             }
         }
+        if dense.is_empty() {
+            return x;
+        }
+        let kernel_t =
+            ArrayView2::from_shape((o, taps), kernel).expect("kernel shape").t().as_standard_layout().into_owned();
+        let kernel_t = kernel_t.as_slice().expect("standard layout");
         for group in dense.chunks(group_size(taps * per)) {
             let m = group.len();
             // The group's outputs side by side: row `oc` holds channel `oc` of each sample.
@@ -261,6 +264,12 @@ impl Conv2d {
         let [ph, pw] = self.padding;
         for p in (0..per).filter(|&p| touched[p]) {
             let (oi, oj) = (p / wo, p % wo);
+            // The kernel columns kj whose input column oj·sw + kj − pw lies in [0, w).
+            let first = pw.saturating_sub(oj * sw);
+            let end = kw.min((w + pw).saturating_sub(oj * sw));
+            if first >= end {
+                continue;
+            }
             let column = &columns[p * taps..(p + 1) * taps];
             for ci in 0..c {
                 for ki in 0..kh {
@@ -268,14 +277,9 @@ impl Conv2d {
                     if ii >= h {
                         continue;
                     }
-                    let taps_row = &column[(ci * kh + ki) * kw..(ci * kh + ki + 1) * kw];
-                    let image_row = &mut out[(ci * h + ii) * w..(ci * h + ii + 1) * w];
-                    for (kj, &v) in taps_row.iter().enumerate() {
-                        let jj = (oj * sw + kj).wrapping_sub(pw);
-                        if jj < w {
-                            image_row[jj] += v;
-                        }
-                    }
+                    let taps_row = &column[(ci * kh + ki) * kw + first..(ci * kh + ki) * kw + end];
+                    let start = (ci * h + ii) * w + oj * sw + first - pw;
+                    out[start..start + (end - first)].iter_mut().zip(taps_row).for_each(|(o, &v)| *o += v);
                 }
             }
         }
@@ -300,7 +304,7 @@ impl Conv2d {
         self.for_each_run(c, [h, w], k, out_hw, |tap, column, pixel, len| {
             let at = tap * row_stride + offset + column;
             if step == 1 {
-                cols[at..at + len].copy_from_slice(&x[pixel..pixel + len]);
+                copy_short(&mut cols[at..at + len], &x[pixel..pixel + len]);
             } else {
                 (0..len).for_each(|t| cols[at + t] = x[pixel + t * step]);
             }
@@ -366,6 +370,22 @@ impl Conv2d {
                 }
             }
         }
+    }
+}
+
+/// `dst.copy_from_slice(src)` for the short runs of im2col (an output row: 8 or 24
+/// values in the CNNs here), four values at a time: in wasm a `copy_from_slice` of a
+/// length known only at run time is a call to `memory.copy`, costly at these lengths.
+#[inline(always)]
+fn copy_short(dst: &mut [f32], src: &[f32]) {
+    let mut d = dst.chunks_exact_mut(4);
+    let mut s = src.chunks_exact(4);
+    for (d, s) in d.by_ref().zip(s.by_ref()) {
+        let s: [f32; 4] = s.try_into().expect("four values");
+        d.copy_from_slice(&s);
+    }
+    for (d, &s) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *d = s;
     }
 }
 
