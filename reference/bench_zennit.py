@@ -6,6 +6,9 @@ the native Rust figure from criterion, if `cargo bench` has been run.
     python3 reference/bench_zennit.py --json
     python3 reference/bench_zennit.py --batch 1000   # Zennit on 1,000 digits at a time, every
                                          # thread, per digit, next to criterion's batched/
+    python3 reference/bench_zennit.py --serve        # one JSON line in, one out: {"model", "method",
+                                         # "runs"} -> {"us"}, 1 thread (benches/browser.mjs --zennit
+                                         # alternates these with its own figures)
 
 Each timed explanation = forward + modified backward (torch.autograd.grad) with the
 composite already registered; the "reg. inside" column also registers and removes the
@@ -69,7 +72,8 @@ def median_us(fn, runs, warmup):
     return statistics.median(times) / 1e3
 
 
-def time_zennit(model, composite_fn, x, grad_out, runs, warmup):
+def time_zennit(model, composite_fn, x, grad_out, runs, warmup, inside=True):
+    """(registered, registration inside) medians in µs; without `inside`, the second is None."""
     if composite_fn is None:  # integrated gradients: nothing to register
         t = median_us(lambda: integrated_gradients(model, x, grad_out), runs, warmup)
         return t, t
@@ -79,6 +83,8 @@ def time_zennit(model, composite_fn, x, grad_out, runs, warmup):
         registered = median_us(lambda: explain(model, x, grad_out), runs, warmup)
     finally:
         composite.remove()
+    if not inside:
+        return registered, None
 
     def with_registration():
         c = composite_fn()
@@ -145,6 +151,25 @@ def batched(args):
             print(f"{name:<11} {method:<18} {zennit:>9.1f} {'n/a' if rust is None else f'{rust:.1f}':>9} {ratio:>12}")
 
 
+def serve(args):
+    """Answers each line of standard input, {"model", "method", "runs"}, with {"us": the
+    median of that many timed explanations (1 thread, composite registered)}, so that a
+    caller can alternate Zennit's figures with its own in one sitting."""
+    torch.set_num_threads(1)
+    images, _ = datasets.load_split("test")
+    x = torch.from_numpy(images[:1]).float()
+    models = {}
+    print(json.dumps({"zennit": _zennit_version(), "torch": torch.__version__, "cpu": _cpu_name()}), flush=True)
+    for line in sys.stdin:
+        ask = json.loads(line)
+        if ask["model"] not in models:
+            models[ask["model"]] = load(ask["model"], x)
+        model, grad_out = models[ask["model"]]
+        runs = int(ask.get("runs", args.runs))
+        us, _ = time_zennit(model, METHODS[ask["method"]], x, grad_out, runs, args.warmup, inside=False)
+        print(json.dumps({"us": us}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
@@ -152,7 +177,10 @@ def main():
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--batch", type=int, default=0, help="time batches of this many digits instead (per digit)")
     ap.add_argument("--rounds", type=int, default=7, help="timed batches per figure with --batch")
+    ap.add_argument("--serve", action="store_true", help="answer timing requests, one JSON line each (see above)")
     args = ap.parse_args()
+    if args.serve:
+        return serve(args)
     if args.batch:
         return batched(args)
     if args.runs < 200:
