@@ -192,6 +192,7 @@ fn relevance_linear(
     // Σ_g coefficient_g over the groups whose gate is open, per output: 1 where the
     // rule passes an output's relevance on in full, 0 where no gate lets it through.
     let mut passed = ArrayD::<f32>::zeros(z.raw_dim());
+    let per_sample = (z.len() / z.shape()[0].max(1)).max(1); // outputs of one sample
     let keeps_bias = |t: &Term| t.bias && !rule.zero_bias;
     for group in &rule.groups {
         let inputs: Vec<Cow<ArrayD<f32>>> = group
@@ -231,8 +232,6 @@ fn relevance_linear(
         // Per sample: the quotients s = r / stabilised d where the gate is open, the
         // coefficient passed there, and what the stabiliser kept (Σ r − s·d).
         let mut s = ArrayD::<f32>::zeros(z.raw_dim());
-        let samples = z.shape()[0].max(1);
-        let per_sample = (z.len() / samples).max(1);
         let (r_flat, z_flat, d_flat) = (flat(r), flat(z), flat(denominator.as_ref()));
         for (n, ((s, passed), ((r, z), d))) in flat_mut(&mut s)
             .chunks_mut(per_sample)
@@ -264,8 +263,9 @@ fn relevance_linear(
             }
         }
     }
-    for (n, (r, passed)) in r.outer_iter().zip(passed.outer_iter()).enumerate() {
-        absorbed[n].gated = Zip::from(&r).and(&passed).fold(0.0, |sum, &r, &p| sum + r * (1.0 - p));
+    // What no group's gate let through, per sample: Σ r · (1 − passed).
+    for (n, (r, passed)) in flat(r).chunks(per_sample).zip(flat(&passed).chunks(per_sample)).enumerate() {
+        absorbed[n].gated = r.iter().zip(passed).fold(0.0, |sum, (&r, &p)| sum + r * (1.0 - p));
     }
     (r_in, absorbed)
 }
