@@ -1,6 +1,8 @@
 // Time of one explanation in headless Chromium (wasm, main thread), for each
 // model × {ε, EpsilonGammaBox, α2β1, Integrated Gradients}: the same cases as `cargo
-// bench` and reference/bench_zennit.py. With --zennit, Zennit (1 thread) is timed too,
+// bench` and reference/bench_zennit.py. Each case is timed twice: the whole answer (with
+// every layer's relevance, as the page's main view asks for it) and the heatmap only
+// (`perLayer: false`, as the comparison grid asks, and all that Zennit's attributor returns). With --zennit, Zennit (1 thread) is timed too,
 // by a reference/bench_zennit.py --serve process (needs torch and zennit), alternating
 // with the page case by case over --rounds rounds, so that both sides of each ratio are
 // measured within seconds of each other: on a shared machine the speed drifts by 2× over
@@ -85,7 +87,7 @@ try {
 
   const results = [];
   for (const model of models) {
-    for (const [method] of CASES) results.push({ model, method, wasm: [], zennit: [], runs: 0 });
+    for (const [method] of CASES) results.push({ model, method, wasm: [], heatmap: [], zennit: [], runs: 0 });
   }
   for (let round = 0; round < rounds; round++) {
     for (const r of results) {
@@ -94,6 +96,7 @@ try {
       const { us, runs } = await wasm(r.model, rule, params);
       r.wasm.push(us);
       r.runs += runs;
+      r.heatmap.push((await wasm(r.model, rule, { ...params, perLayer: false })).us);
     }
   }
   const rows = results.map((r) => ({
@@ -101,19 +104,22 @@ try {
     method: r.method,
     runs: r.runs,
     median_us: median(r.wasm),
+    heatmap_only_us: median(r.heatmap),
     zennit_us: zennit ? median(r.zennit) : null,
     zennit_over_wasm: zennit ? median(r.zennit.map((z, i) => z / r.wasm[i])) : null,
-    rounds: zennit ? r.wasm.map((w, i) => ({ wasm_us: w, zennit_us: r.zennit[i] })) : undefined,
+    zennit_over_heatmap_only: zennit ? median(r.zennit.map((z, i) => z / r.heatmap[i])) : null,
+    rounds: zennit ? r.wasm.map((w, i) => ({ wasm_us: w, heatmap_only_us: r.heatmap[i], zennit_us: r.zennit[i] })) : undefined,
   }));
   if (process.argv.includes("--json")) {
     console.log(JSON.stringify({ zennit: zennit?.about ?? null, rounds, rows }, null, 2));
   } else {
     console.log(`one explanation in Chromium (wasm), median of ${rounds} round(s)` +
       (zennit ? `; Zennit ${zennit.about.zennit} (torch ${zennit.about.torch}), 1 thread, alternating case by case` : ""));
+    console.log("model       method                  whole answer   heatmap only" + (zennit ? "     Zennit   Zennit ÷ whole   ÷ heatmap only   (rounds: whole / heatmap only)" : ""));
     for (const r of rows) {
-      const ratio = r.zennit_us === null ? "" : `   Zennit ${r.zennit_us.toFixed(0).padStart(6)} µs  ${r.zennit_over_wasm.toFixed(1).padStart(5)}×` +
-        `  (rounds: ${r.rounds.map((x) => (x.zennit_us / x.wasm_us).toFixed(1)).join(", ")})`;
-      console.log(`${r.model.padEnd(11)} ${r.method.padEnd(21)} ${r.median_us.toFixed(1).padStart(9)} µs  (${String(r.runs).padStart(5)} runs)${ratio}`);
+      const ratio = r.zennit_us === null ? "" : ` ${r.zennit_us.toFixed(0).padStart(7)} µs ${r.zennit_over_wasm.toFixed(1).padStart(8)}× ${r.zennit_over_heatmap_only.toFixed(1).padStart(14)}×` +
+        `     (${r.rounds.map((x) => `${(x.zennit_us / x.wasm_us).toFixed(1)}/${(x.zennit_us / x.heatmap_only_us).toFixed(1)}`).join(", ")})`;
+      console.log(`${r.model.padEnd(11)} ${r.method.padEnd(21)} ${r.median_us.toFixed(1).padStart(9)} µs ${r.heatmap_only_us.toFixed(1).padStart(11)} µs${ratio}`);
     }
   }
 } finally {

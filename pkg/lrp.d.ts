@@ -361,9 +361,10 @@ export interface Curve {
 
 /**
  * The options of `explain`: the model, the target, the output relevance, the
- * per-layer rules of `custom`, and the method's parameters by name.
+ * per-layer rules of `custom`, CRP's conditions, whether to give every layer's
+ * relevance, and the method's parameters by name.
  */
-export type ExplainParams = { model?: string; target?: "predicted" | number; output?: OutputRelevance; zeroBias?: boolean; layers?: string[]; conditions?: Condition[] } & ParameterValues & {};
+export type ExplainParams = { model?: string; target?: "predicted" | number; output?: OutputRelevance; zeroBias?: boolean; layers?: string[]; conditions?: Condition[]; perLayer?: boolean } & ParameterValues & {};
 
 /**
  * The options of `removal` and `evaluate`: what replaces a removed pixel, how many
@@ -587,7 +588,8 @@ export interface Explanation extends Classification {
     relevance: Float32Array;
     relevanceSum: number;
     /**
-     * From the input up (LRP, gradient and gradient × input; empty for the sampling baselines).
+     * From the input up (LRP, gradient and gradient × input; empty for the sampling
+     * baselines, and when `perLayer` is false).
      */
     layers: LayerRelevance[];
 }

@@ -278,6 +278,22 @@ fn the_result_carries_what_its_types_promise() {
     // Baselines that sample have no per-layer view.
     let occlusion = wasm::explain(Float32Array::from(digit.as_slice()).into(), "occlusion".into(), None).unwrap();
     assert_eq!(Array::from(&get(&occlusion, "layers")).length(), 0);
+    // Without the per-layer view: the same answer, `layers` empty.
+    let params =
+        object(&[("model", "cnn".into()), ("epsilon", 0.1.into()), ("target", 3.into()), ("perLayer", false.into())]);
+    let slim = wasm::explain(Float32Array::from(digit.as_slice()).into(), "epsilon".into(), Some(params)).unwrap();
+    assert_eq!(Array::from(&get(&slim, "layers")).length(), 0);
+    assert_eq!(Float32Array::from(get(&slim, "relevance")).to_vec(), relevance);
+    for key in ["prediction", "target", "confidence", "relevanceSum"] {
+        assert_eq!(number(&slim, key), number(&result, key), "{key}");
+    }
+    for key in ["logits", "probabilities", "outputRelevance"] {
+        assert_eq!(
+            Float32Array::from(get(&slim, key)).to_vec(),
+            Float32Array::from(get(&result, key)).to_vec(),
+            "{key}"
+        );
+    }
 }
 
 #[wasm_bindgen_test]
@@ -311,6 +327,7 @@ fn bad_arguments_throw_errors_that_name_them_and_the_module_keeps_working() {
         (good.clone(), "epsilon".into(), with("target", "best".into()), "params.target"),
         (good.clone(), "epsilon".into(), with("output", "all".into()), "params.output"),
         (good.clone(), "epsilon".into(), with("zeroBias", 1.into()), "params.zeroBias"),
+        (good.clone(), "epsilon".into(), with("perLayer", "no".into()), "params.perLayer"),
         (good.clone(), "custom".into(), with("layers", "epsilon".into()), "params.layers"),
         (
             good.clone(),

@@ -73,10 +73,10 @@ function warmUp(registry) {
 }
 
 function explainJob({ peers }, { pixels, method, params, everyModel, slim }) {
-  const explanation = explain(pixels, method, params);
+  // The comparison grid only needs the heatmap and the decision: not every layer's relevance.
+  const explanation = explain(pixels, method, slim ? { ...params, perLayer: false } : params);
   let result = explanation;
   if (slim) {
-    // The comparison grid only needs the heatmap and the decision.
     const { model, prediction, target, confidence, relevance, relevanceSum } = explanation;
     result = { model, method, prediction, target, confidence, relevance, relevanceSum };
   }

@@ -33,7 +33,7 @@ function generator(seed) {
 const MODELS = lrp.models().map((m) => m.name);
 const METHODS = lrp.methods().map((m) => m.name);
 const PARAMETERS = [...new Set(lrp.methods().flatMap((m) => m.params.map((p) => p.name)))];
-const OPTIONS = ["model", "target", "output", "zeroBias", "layers"];
+const OPTIONS = ["model", "target", "output", "zeroBias", "layers", "perLayer"];
 const RULES = lrp.methods().filter((m) => m.kind === "rule").map((m) => m.name);
 const TYPED = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   Float32Array, Float64Array, BigInt64Array, BigUint64Array];
@@ -94,7 +94,7 @@ function plausible(r, key) {
     case "model": return r.pick([...MODELS, "resnet"]);
     case "target": return r.pick(["predicted", 0, 3, 9, 10, -1, 2.5, "7"]);
     case "output": return r.pick(["score", "one-hot", "all"]);
-    case "zeroBias": return r.pick([true, false, 1]);
+    case "zeroBias": case "perLayer": return r.pick([true, false, 1]);
     case "layers": return Array.from({ length: r.pick([2, 3, 4, 5]) }, () => r.pick([...RULES, "magic", 7]));
     // Small counts keep every call fast; the ranges' ends are the point.
     case "samples": case "steps": return r.pick([1, 2, 3, 0, -1, 1.5, 1001]);
