@@ -82,7 +82,8 @@ function explainJob({ peers }, { pixels, method, params, everyModel, slim }) {
   }
   if (everyModel) {
     result.everyModel = peers[explanation.model].map((name) => {
-      const { prediction, confidence, probabilities } = classify(pixels, name);
+      // The explained model's decision is in its explanation (the same forward pass).
+      const { prediction, confidence, probabilities } = name === explanation.model ? explanation : classify(pixels, name);
       return { model: name, prediction, confidence, probability: probabilities[prediction] };
     });
   }
