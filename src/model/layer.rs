@@ -634,6 +634,9 @@ impl Pool2d {
 
     pub fn max(&self, x: ArrayView4<f32>) -> Array4<f32> {
         let (_, _, h, w) = x.dim();
+        if self.halves(h, w) {
+            return Pool2d::max_halving(x);
+        }
         self.pool(x, &self.taps_for_max([h, w]), |plane, window| {
             window.iter().fold(f32::NEG_INFINITY, |best, &t| {
                 let v = plane[t as usize];
@@ -658,6 +661,9 @@ impl Pool2d {
     /// window in `x` (as PyTorch picks it), i.e. winner-take-all.
     pub fn route_to_max(&self, x: ArrayView4<f32>, g: ArrayView4<f32>) -> Array4<f32> {
         let (_, _, h, w) = x.dim();
+        if self.halves(h, w) {
+            return Pool2d::route_halving(x, g);
+        }
         self.scatter(x, g, &self.taps_for_max([h, w]), |plane, window, value, dst| {
             let (mut best, mut at) = (f32::NEG_INFINITY, window[0] as usize);
             for &t in window {
@@ -682,6 +688,60 @@ impl Pool2d {
         })
     }
 
+    /// 2×2 windows at stride 2 without padding (the CNNs' pooling) on an input of at
+    /// least one window: [`Pool2d::max_halving`] and [`Pool2d::route_halving`] read each
+    /// window straight from its two rows. Through the tap tables, max-pooling and its
+    /// routing were a quarter of an Integrated Gradients explanation of the CNN.
+    fn halves(&self, h: usize, w: usize) -> bool {
+        self.kernel == [2, 2] && self.stride == [2, 2] && self.padding == [0, 0] && h >= 2 && w >= 2
+    }
+
+    /// [`Pool2d::max`] for 2×2 windows at stride 2 (see [`Pool2d::halves`]).
+    fn max_halving(x: ArrayView4<f32>) -> Array4<f32> {
+        let (n, c, h, w) = x.dim();
+        let (ho, wo) = (h / 2, w / 2);
+        let mut y = Array4::zeros((n, c, ho, wo));
+        let x = x.as_standard_layout();
+        let planes = x.as_slice().expect("standard layout").chunks_exact(h * w);
+        for (plane, out) in planes.zip(y.as_slice_mut().expect("standard layout").chunks_exact_mut(ho * wo)) {
+            for (oi, out) in out.chunks_exact_mut(wo).enumerate() {
+                let [top, bottom] = Pool2d::window_rows(plane, oi, w, wo);
+                for ((o, t), b) in out.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2)) {
+                    *o = first_max([t[0], t[1], b[0], b[1]]).0;
+                }
+            }
+        }
+        y
+    }
+
+    /// [`Pool2d::route_to_max`] for 2×2 windows at stride 2 (see [`Pool2d::halves`]).
+    fn route_halving(x: ArrayView4<f32>, g: ArrayView4<f32>) -> Array4<f32> {
+        let (_, _, h, w) = x.dim();
+        let (ho, wo) = (h / 2, w / 2);
+        let mut out = Array4::zeros(x.raw_dim());
+        let (x, g) = (x.as_standard_layout(), g.as_standard_layout());
+        let planes = x.as_slice().expect("standard layout").chunks_exact(h * w);
+        let ups = g.as_slice().expect("standard layout").chunks_exact(ho * wo);
+        let downs = out.as_slice_mut().expect("standard layout").chunks_exact_mut(h * w);
+        for ((plane, up), down) in planes.zip(ups).zip(downs) {
+            for (oi, up) in up.chunks_exact(wo).enumerate() {
+                let [top, bottom] = Pool2d::window_rows(plane, oi, w, wo);
+                for (oj, &value) in up.iter().enumerate().filter(|(_, &v)| v != 0.0) {
+                    let (t, b) = (&top[2 * oj..2 * oj + 2], &bottom[2 * oj..2 * oj + 2]);
+                    let at = first_max([t[0], t[1], b[0], b[1]]).1;
+                    down[(2 * oi + at / 2) * w + 2 * oj + at % 2] += value;
+                }
+            }
+        }
+        out
+    }
+
+    /// The two input rows of output row `oi`'s windows, `2 · wo` values each.
+    fn window_rows(plane: &[f32], oi: usize, w: usize, wo: usize) -> [&[f32]; 2] {
+        let top = 2 * oi * w;
+        [&plane[top..top + 2 * wo], &plane[top + w..top + w + 2 * wo]]
+    }
+
     /// Hands each output's `g` back to its window's inputs: `route(input plane, window,
     /// g, output plane)`, for outputs with a non-zero `g`.
     fn scatter(
@@ -703,6 +763,19 @@ impl Pool2d {
         });
         out
     }
+}
+
+/// A window's maximum and where it first occurs, as the tap-table loops find them (and
+/// PyTorch routes the gradient): the first of equal values wins; NaN never does.
+#[inline(always)]
+fn first_max(window: [f32; 4]) -> (f32, usize) {
+    let (mut best, mut at) = (f32::NEG_INFINITY, 0);
+    for (i, v) in window.into_iter().enumerate() {
+        if v > best {
+            (best, at) = (v, i);
+        }
+    }
+    (best, at)
 }
 
 /// A window tap that lies over the padding.
@@ -1000,6 +1073,36 @@ mod tests {
         // Each window spreads its 1 over nine cells, of which only those inside count.
         let spread = pool.spread_evenly(x.view(), g.view()).sum();
         assert!((spread - pool_area_inside(&pool, 4, 5) / 9.0).abs() < 1e-6, "{spread}");
+    }
+
+    /// The 2×2, stride-2 path gives what the tap tables give, ties and odd sizes included.
+    #[test]
+    fn halving_pools_as_the_tap_tables() {
+        let pool = Pool2d { kernel: [2, 2], stride: [2, 2], padding: [0, 0] };
+        for (shape, seed) in [((2, 3, 6, 6), 1), ((1, 2, 7, 5), 2), ((3, 1, 2, 9), 3), ((1, 1, 3, 2), 4)] {
+            let (n, c, h, w) = shape;
+            // Coarse values, a third of them 0 (as after ReLU): many ties within a window.
+            let coarse = values(n * c * h * w, seed).iter().map(|v| (v * 2.0).round().max(0.0)).collect();
+            let x = Array4::from_shape_vec(shape, coarse).unwrap();
+            let g = Array4::from_shape_vec((n, c, h / 2, w / 2), values(n * c * (h / 2) * (w / 2), seed + 10)).unwrap();
+            let (taps, max_taps) = (pool.taps([h, w]), pool.taps_for_max([h, w]));
+            let generic_max = pool.pool(x.view(), &max_taps, |plane, window| {
+                window
+                    .iter()
+                    .fold(f32::NEG_INFINITY, |best, &t| if plane[t as usize] > best { plane[t as usize] } else { best })
+            });
+            assert_eq!(pool.max(x.view()), generic_max, "{shape:?}");
+            let generic_route = pool.scatter(x.view(), g.view(), &taps, |plane, window, value, dst| {
+                let (mut best, mut at) = (f32::NEG_INFINITY, window[0] as usize);
+                for &t in window {
+                    if plane[t as usize] > best {
+                        (best, at) = (plane[t as usize], t as usize);
+                    }
+                }
+                dst[at] += value;
+            });
+            assert_eq!(pool.route_to_max(x.view(), g.view()), generic_route, "{shape:?}");
+        }
     }
 
     /// Window cells that fall inside a 4×5 input, summed over all six windows.
