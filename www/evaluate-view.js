@@ -127,7 +127,14 @@ export class EvaluateView {
     if (run !== this.#run) return;
     const digits = this.#digits.get(this.#dataset);
     const pool = this.#workers();
-    await Promise.all(pool.map((c) => c.ready));
+    try {
+      await Promise.all(pool.map((c) => c.ready));
+    } catch (error) {
+      // Said, rather than "loading" for ever.
+      if (run === this.#run) this.#state("failed", `The evaluation's workers could not start: ${error.message ?? error}`);
+      return;
+    }
+    if (run !== this.#run) return; // stopped while they started
     const side = digits.images.length / digits.labels.length;
     const n = Math.min(count, digits.labels.length);
     const slices = [];

@@ -112,6 +112,22 @@ test("the evaluation panel gives the figures of lrp evaluate for the same digits
   assert.deepEqual(log.errors, []);
 });
 
+test("when the evaluation's own workers cannot start, the panel says so instead of loading for ever", async () => {
+  const { page, context } = await openDemo();
+  // The page's worker is running; the evaluation starts workers of its own, which now cannot load.
+  await context.route("**/www/worker.js*", (route) => route.fulfill({ status: 404, body: "not found" }));
+  await page.click("#evaluate summary");
+  await page.selectOption("#evaluate-count", "100");
+  await page.click("#evaluate-run");
+  await page.waitForSelector("#evaluate[data-state=failed]", WAIT);
+  assert.match(await page.textContent("#evaluate-status"), /workers could not start/);
+  assert.equal(await page.isDisabled("#evaluate-run"), false, "it can be tried again");
+  // The main explanation still works.
+  await page.click(`.gallery button[data-index="${GALLERY[3].index}"]`);
+  await page.waitForFunction((id) => document.getElementById("prediction").dataset.input === id, `gallery:${GALLERY[3].index}`, WAIT);
+  await context.close();
+});
+
 test("the settings offer each network's tuned parameters and use them", async () => {
   const { page, log } = await openDemo();
   for (const [model, method] of [["cnn", "gamma"], ["mlp-wide", "alpha-beta"]]) {
