@@ -2,9 +2,10 @@
 // model × {ε, EpsilonGammaBox, α2β1, Integrated Gradients}: the same cases as `cargo
 // bench` and reference/bench_zennit.py. Each case is timed twice: the whole answer (with
 // every layer's relevance, as the page's main view asks for it) and the heatmap only
-// (`perLayer: false`, as the comparison grid asks, and all that Zennit's attributor returns). With --zennit, Zennit (1 thread) is timed too,
-// by a reference/bench_zennit.py --serve process (needs torch and zennit), alternating
-// with the page case by case over --rounds rounds, so that both sides of each ratio are
+// (`perLayer: false`, as the comparison grid asks, and all that Zennit's attributor
+// returns). With --zennit, Zennit (1 thread) is timed too, by a
+// reference/bench_zennit.py --serve process (needs torch and zennit), alternating with
+// the page case by case over --rounds rounds, so that both sides of each ratio are
 // measured within seconds of each other: on a shared machine the speed drifts by 2× over
 // minutes. Each side's figure is its median over the rounds; the ratio is the median of
 // the rounds' ratios. A benchmark, not a test: it prints figures.

@@ -637,16 +637,7 @@ impl Pool2d {
         if self.halves(h, w) {
             return Pool2d::max_halving(x);
         }
-        self.pool(x, &self.taps_for_max([h, w]), |plane, window| {
-            window.iter().fold(f32::NEG_INFINITY, |best, &t| {
-                let v = plane[t as usize];
-                if v > best {
-                    v
-                } else {
-                    best
-                }
-            })
-        })
+        self.pool(x, &self.taps_for_max([h, w]), |plane, window| first_max(window.iter().map(|&t| plane[t as usize])).0)
     }
 
     pub fn average(&self, x: ArrayView4<f32>) -> Array4<f32> {
@@ -665,14 +656,8 @@ impl Pool2d {
             return Pool2d::route_halving(x, g);
         }
         self.scatter(x, g, &self.taps_for_max([h, w]), |plane, window, value, dst| {
-            let (mut best, mut at) = (f32::NEG_INFINITY, window[0] as usize);
-            for &t in window {
-                let v = plane[t as usize];
-                if v > best {
-                    (best, at) = (v, t as usize);
-                }
-            }
-            dst[at] += value;
+            let at = first_max(window.iter().map(|&t| plane[t as usize])).1;
+            dst[window[at] as usize] += value;
         })
     }
 
@@ -765,10 +750,11 @@ impl Pool2d {
     }
 }
 
-/// A window's maximum and where it first occurs, as the tap-table loops find them (and
-/// PyTorch routes the gradient): the first of equal values wins; NaN never does.
+/// A window's maximum and the position where it first occurs (0 if none is above −∞),
+/// for max-pooling and the routing of its gradient, as PyTorch picks it: the first of
+/// equal values wins; NaN never does.
 #[inline(always)]
-fn first_max(window: [f32; 4]) -> (f32, usize) {
+fn first_max(window: impl IntoIterator<Item = f32>) -> (f32, usize) {
     let (mut best, mut at) = (f32::NEG_INFINITY, 0);
     for (i, v) in window.into_iter().enumerate() {
         if v > best {
