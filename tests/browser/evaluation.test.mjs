@@ -83,11 +83,6 @@ test("the evaluation panel gives the figures of lrp evaluate for the same digits
   await page.selectOption("#evaluate-fill", "blur");
   await page.$$eval("#evaluate-methods input", (boxes) => boxes.forEach((b) => { b.checked = b.value === "epsilon" || b.value === "gradient"; }));
   await page.click("#evaluate-run");
-  // While it runs, the main explanation still follows the input.
-  await page.waitForSelector("#evaluate[data-state=running]", WAIT);
-  const item = GALLERY[5];
-  await page.click(`.gallery button[data-index="${item.index}"]`);
-  await page.waitForFunction((id) => document.getElementById("prediction").dataset.input === id, `gallery:${item.index}`, WAIT);
   await page.waitForSelector("#evaluate[data-state=done]", { timeout: 120_000 });
   const rows = await page.$$eval("#evaluate-table tbody tr", (trs) => trs.map((tr) => ({
     method: tr.dataset.method, aopc: Number(tr.dataset.aopc), cells: [...tr.children].map((td) => td.textContent),
@@ -102,10 +97,15 @@ test("the evaluation panel gives the figures of lrp evaluate for the same digits
   assert.equal(await page.locator("#evaluate-means canvas").count(), 10);
   assert.equal(await page.locator("#evaluate-curves path[data-series]").count(), 3);
   await page.locator("#evaluate").screenshot({ path: join(ARTIFACTS, "evaluate.png") });
-  // A long run can be stopped.
+  // While a long run goes on (10 000 digits: minutes, not a state a poll can miss),
+  // the main explanation still follows the input; then the run can be stopped.
   await page.selectOption("#evaluate-count", "10000");
   await page.click("#evaluate-run");
   await page.waitForFunction(() => document.getElementById("evaluate-progress").value > 0, null, WAIT);
+  const item = GALLERY[5];
+  await page.click(`.gallery button[data-index="${item.index}"]`);
+  await page.waitForFunction((id) => document.getElementById("prediction").dataset.input === id, `gallery:${item.index}`, WAIT);
+  assert.equal(await page.getAttribute("#evaluate", "data-state"), "running");
   await page.click("#evaluate-stop");
   assert.equal(await page.getAttribute("#evaluate", "data-state"), "stopped");
   assert.equal(await page.isDisabled("#evaluate-run"), false);
