@@ -169,7 +169,11 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     const method = controls.method;
     const inputId = state.inputId;
     const { view } = state;
-    client.latest({ pixels, method, params, everyModel: true }, channel).then(
+    // While the pen is down only the heatmap and the answer follow it: every layer's
+    // relevance (a fifth to a third of an explanation) is asked for when it lifts.
+    const partial = state.penDown;
+    const job = { pixels, method, params: partial ? { ...params, perLayer: false } : params, everyModel: true };
+    client.latest(job, channel).then(
       (result) => {
         // null: a newer request took its place before it started; an older seq: something
         // newer is already on screen (e.g. the pad was cleared while this was computed).
@@ -177,7 +181,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
         if (seq < state.displayed) return done(seq);
         try {
           const start = performance.now();
-          show({ explanation: result, input: pixels, params, inputId, view });
+          show({ explanation: result, input: pixels, params, inputId, view, partial });
           cost = Math.max(cost, performance.now() - start);
         } finally {
           done(seq);
@@ -208,7 +212,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     clearTimeout(layersTimer);
     layersTimer = setTimeout(() => {
       layersTimer = 0;
-      const e = state.shown?.explanation;
+      const e = state.shown?.partial ? null : state.shown?.explanation;
       if (e) renderLayers($("flow"), $("books"), e, $("cmap").value, controls.models.find((m) => m.name === e.model));
       markBusy();
     });
@@ -251,8 +255,10 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     showOthers(e);
     for (const id of ["download-png", "download-csv", "download-json"]) $(id).disabled = false;
     drawExplanation();
-    if (!state.penDown && visible("removal")) removal?.show(shown); // not yet built for the first explanation
-    if (!state.penDown && visible("concepts")) concepts?.show(shown);
+    // What never follows the pen waits for an explanation with every layer: the one asked for when it lifts.
+    const settled = !state.penDown && !shown.partial;
+    if (settled && visible("removal")) removal?.show(shown); // not yet built for the first explanation
+    if (settled && visible("concepts")) concepts?.show(shown);
     announce(shown);
     if (host.dataset.ready !== "true") {
       host.dataset.ready = "true";
@@ -377,7 +383,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       `${state.penDown ? "" : ` ${whereIs(perPixel(e.relevance, view), view)}`}`;
     $("heatmap").setAttribute("aria-label", text);
     setText($("bar-text"), `Colour scale from ${signed(-limit)} (${map.negative}, against) through 0 (white) to ${signed(limit)} (${map.positive}, for).`);
-    if (!state.penDown && visible("layers")) drawLayersSoon();
+    if (!state.penDown && !shown.partial && visible("layers")) drawLayersSoon();
   }
 
   const cap = (s) => s[0].toUpperCase() + s.slice(1);
@@ -786,7 +792,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     compare.refresh();
     removal = new RemovalView($("removal"), { client, queue: `removal:${channel}` });
     concepts = new ConceptsView($("concepts"), { client, controls, cmap: () => $("cmap").value, queue: `concepts:${channel}` });
-    if (state.shown && !state.penDown) {
+    if (state.shown && !state.penDown && !state.shown.partial) {
       if (visible("removal")) removal.show(state.shown);
       if (visible("concepts")) concepts.show(state.shown);
     }

@@ -129,6 +129,17 @@ test("drawing with the mouse: the heatmap follows the pen, and the input is made
   await settled(page, { input: "empty", prediction: "" });
   assert.equal(await page.isDisabled("#undo"), true);
 
+  // What the page asks the worker for (its worker was started before this, hence the prototype).
+  await page.evaluate(() => {
+    const post = Worker.prototype.postMessage;
+    globalThis.jobs = [];
+    Worker.prototype.postMessage = function (message, ...rest) {
+      if ((message.kind ?? "explain") === "explain") globalThis.jobs.push({ perLayer: message.params?.perLayer, slim: !!message.slim });
+      return post.call(this, message, ...rest);
+    };
+  });
+  const mainJobs = () => page.evaluate(() => globalThis.jobs.filter((job) => !job.slim)); // not the comparison grid's
+
   // A vertical stroke: a "1".
   const box = await page.locator("#pad").boundingBox();
   const x = box.x + box.width * 0.5;
@@ -138,9 +149,15 @@ test("drawing with the mouse: the heatmap follows the pen, and the input is made
   // While the button is still down, the explanation catches up with the drawing.
   const live = await settled(page);
   assert.match(live.input, /^drawing:/, "explained while drawing");
+  // While the pen is down, only the heatmap and the answer are asked for, not every layer.
+  const whileDown = await mainJobs();
+  assert.ok(whileDown.length > 0 && whileDown.every((job) => job.perLayer === false), JSON.stringify(whileDown));
   await page.mouse.move(x + 4, box.y + box.height * 0.85, { steps: 8 });
   await page.mouse.up();
   const shown = await settled(page);
+  // When it lifts, the whole explanation, every layer included.
+  assert.equal((await mainJobs()).at(-1).perLayer, undefined);
+  assert.equal(await page.locator("#flow .node").count(), 7, "the per-layer view of the drawing");
   assert.match(shown.input, /^drawing:/);
   assert.notEqual(shown.input, live.input, "the end of the stroke is explained too");
   assert.equal(await page.getAttribute("body", "data-input"), shown.input);
@@ -164,12 +181,17 @@ test("drawing with the mouse: the heatmap follows the pen, and the input is made
   assert.ok(input.some((v) => v > 0.05 && v < 0.95), "anti-aliased grey levels");
   const check = await viaModule(page, (m, { input, method, params }) => {
     const e = m.explain(Float32Array.from(input), method, params);
-    return { prediction: e.prediction, relevance: Array.from(e.relevance) };
+    return { prediction: e.prediction, relevance: Array.from(e.relevance), layers: e.layers.map((l) => Array.from(l.relevance)) };
   }, { input: json.input, method: json.method, params: json.params });
   assert.equal(check.prediction, json.prediction);
   assert.equal(String(check.prediction), shown.prediction);
   const diff = Math.max(...check.relevance.map((r, i) => Math.abs(r - json.relevance[i])));
   assert.ok(diff < 1e-6, `the page's relevance is the module's (max difference ${diff})`);
+  // ... and so is every layer's, for the end of the stroke; `perLayer` is the page's, not a setting.
+  assert.equal(json.layers.length, check.layers.length);
+  assert.ok(json.layers.length > 0 && json.layers.every((l, i) => l.relevance.length === check.layers[i].length &&
+    l.relevance.every((r, j) => Math.abs(r - check.layers[i][j]) < 1e-5)), "the layers' relevance");
+  assert.equal("perLayer" in json.params, false);
 
   // Undo removes the stroke: back to an empty pad.
   await page.click("#undo");
