@@ -10,7 +10,7 @@ demo: setup wasm page
 	node scripts/serve.mjs --port $(PORT)
 
 ## The one-file offline build: dist/lrp-explainer.html works from disk, with no network
-offline: setup wasm
+offline: setup wasm page
 	node scripts/build-offline.mjs
 
 ## Every test: generated files, Rust (native), the PyTorch export (when torch is installed),

@@ -79,8 +79,7 @@ try {
     "lrp:modules": "the page's modules have loaded",
     "lrp:worker-script": "the worker's script runs",
     "lrp:worker-module": "the wasm module is compiled and instantiated",
-    "lrp:worker-warm": "the worker has prepared the first explanation",
-    "lrp:ready": "the page has the module's catalogue",
+    "lrp:ready": "the page learns that the worker is ready",
     "lrp:first-heatmap": "the first heatmap is drawn",
   };
   for (const [name, list] of Object.entries(steps).sort(([, a], [, b]) => median(a) - median(b))) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fails when a generated file that is committed differs from what the sources
-# generate: pkg/ and www/app.bundle.js (the wasm package and the page's bundle, rebuilt by
-# `make wasm page` just before this) and the
+# generate: pkg/, www/catalogue.js and www/app.bundle.js (the wasm package, the models and
+# methods it describes, and the page's bundle, rebuilt by `make wasm page` just before this) and the
 # galleries www/gallery.js and www/gallery-fashion-mnist.js and the concepts panel's
 # data/concepts/*.json (regenerated here into temporary files). The wasm build is byte-for-byte reproducible with the toolchain
 # pinned in rust-toolchain.toml.
@@ -12,9 +12,9 @@ status=0
 in_git=false
 if git rev-parse --verify -q HEAD >/dev/null 2>&1; then
   in_git=true
-  if ! git diff --quiet HEAD -- pkg/ www/app.bundle.js; then
-    echo "check-generated: the rebuilt pkg/ or www/app.bundle.js differs from the committed one:" >&2
-    git diff --stat HEAD -- pkg/ www/app.bundle.js >&2
+  if ! git diff --quiet HEAD -- pkg/ www/catalogue.js www/app.bundle.js; then
+    echo "check-generated: the rebuilt pkg/, www/catalogue.js or www/app.bundle.js differs from the committed one:" >&2
+    git diff --stat HEAD -- pkg/ www/catalogue.js www/app.bundle.js >&2
     echo "  commit them (make wasm page) together with the sources that changed them" >&2
     status=1
   fi

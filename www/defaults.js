@@ -1,6 +1,6 @@
 // What the explainer shows before anyone chooses: the CNN, with the composite that
 // Zennit and the LRP literature recommend for convolutional networks. The settings
-// panel starts here, and the worker prepares this explanation while the page loads.
+// panel starts here.
 export const START = { model: "cnn", method: "epsilon-gamma-box" };
 
 /** The group a model (an entry of models()) is shown in: its data set, or itself when it names none. */

@@ -13,7 +13,8 @@
 // and data-input of the explanation on screen. Events: lrp-prediction and
 // lrp-explanation after each explanation (bubbling, composed).
 import { Controls, methodNote } from "./controls.js";
-import { START, groupOf } from "./defaults.js";
+import { START, groupOf, sameInputs } from "./defaults.js";
+import { CATALOGUE } from "./catalogue.js";
 import { groups } from "./datasets.js";
 import { shippedModel } from "./assets.js";
 import { GALLERY } from "./gallery.js";
@@ -172,7 +173,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     // While the pen is down only the heatmap and the answer follow it: every layer's
     // relevance (a fifth to a third of an explanation) is asked for when it lifts.
     const partial = state.penDown;
-    const job = { pixels, method, params: partial ? { ...params, perLayer: false } : params, everyModel: true };
+    const job = { pixels, method, params: partial ? { ...params, perLayer: false } : params, everyModel: peersOf(params.model) };
     client.latest(job, channel).then(
       (result) => {
         // null: a newer request took its place before it started; an older seq: something
@@ -193,6 +194,12 @@ export function startExplainer(root, host, { client, channel = "main", start = {
         done(seq);
       },
     );
+  }
+
+  /** The models that read the inputs `model` reads: "every network on this input". */
+  function peersOf(model) {
+    const spec = state.models.find((m) => m.name === model);
+    return state.models.filter((other) => sameInputs(spec, other)).map((other) => other.name);
   }
 
   function done(seq) {
@@ -731,11 +738,13 @@ export function startExplainer(root, host, { client, channel = "main", start = {
   }
 
   async function main() {
-    state.group = { key: "mnist", noun: "digit", draw: true, picture: "digit" }; // until the catalogue arrives
+    state.group = { key: "mnist", noun: "digit", draw: true, picture: "digit" }; // until the group asked for is known
     let buttons = buildGallery(GALLERY);
     pad = new DrawingPad($("pad"));
-    const info = await client.ready;
-    performance.mark("lrp:ready"); // benches/first-load.mjs
+    // The embedded models and their methods are known without the worker (catalogue.js,
+    // generated from the module): the controls and the first request are made at once,
+    // while the worker is still loading the module. This explainer's own copy: it grows.
+    const info = structuredClone(CATALOGUE);
     // One group of models at a time (a data set, or a model of the user's): the one of
     // the model asked for, else of the start model.
     state.models = info.models;
@@ -764,8 +773,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
     fillGroups();
     if (state.group.key !== "mnist") buttons = buildGallery(await state.group.gallery());
     lookOfGroup();
-    $("loading").hidden = true;
-    // The first explanation is asked for at once.
+    // The first explanation is asked for at once: it is computed as soon as the worker is ready.
     if (state.group.draw && pad.strokes.length > 0) {
       fromPad(); // someone drew while the networks were loading
     } else if (state.input) {
@@ -776,6 +784,9 @@ export function startExplainer(root, host, { client, channel = "main", start = {
       selectGallery(state.gallery[first], buttons[first]);
     }
     wire();
+    await client.ready; // or "Could not start", below
+    performance.mark("lrp:ready"); // benches/first-load.mjs
+    $("loading").hidden = true;
     // The panels that the first screen does not need are built once the first explanation is
     // on screen (or has failed): until then the page's thread does only what it shows.
     if (state.requested > 0) await answered;

@@ -20,7 +20,8 @@
 // - A page may start the worker before its modules load (index.html does, so that the
 //   module compiles meanwhile), as `globalThis.LRP_EARLY_WORKER = { worker, url }`:
 //   the first client for that url adopts it. The worker speaks only when spoken to
-//   ("hello" is answered with "ready"), so nothing it says is lost before then.
+//   ("hello" is answered with "ready"), so nothing it says is lost before then; jobs
+//   may be sent before it is ready (it takes them in order once its module is loaded).
 
 /** Background queues, first served first. */
 const PRIORITY = ["removal", "concepts", "compare", "evaluate"];
@@ -33,7 +34,6 @@ export class LrpClient {
   #url;
   #type;
   #worker = null;
-  #live = false; // the current worker has loaded the module
   #current = null; // the job in the worker
   #waiting = new Map(); // channel -> its newest foreground job not yet sent
   #queues = new Map(PRIORITY.map((name) => [name, { jobs: [], generation: 0 }])); // background jobs not yet sent
@@ -47,7 +47,7 @@ export class LrpClient {
   constructor(url, type = "module") {
     this.#url = url;
     this.#type = type;
-    /** Resolves to { models, methods } once the module is loaded in the worker. */
+    /** Resolves once the module is loaded in the worker (rejects if it cannot be); jobs wait for it. */
     this.ready = this.#start();
   }
 
@@ -61,7 +61,6 @@ export class LrpClient {
       worker = new Worker(this.#url, { type: this.#type });
     }
     this.#worker = worker;
-    this.#live = false;
     this.#given = new Map();
     return new Promise((resolve, reject) => {
       worker.addEventListener("message", ({ data }) => {
@@ -71,9 +70,7 @@ export class LrpClient {
           for (const [step, at] of Object.entries(data.timing ?? {})) {
             performance.mark(`lrp:worker-${step}`, { startTime: at - performance.timeOrigin });
           }
-          this.#live = true;
-          resolve({ models: data.models, methods: data.methods });
-          this.#pump();
+          resolve();
         } else if (data.type === "failed") {
           reject(new Error(data.error));
         } else {
@@ -164,7 +161,10 @@ export class LrpClient {
   }
 
   #pump() {
-    if (this.#current || !this.#live) return;
+    // Not held until the worker says it is ready: it takes a job as soon as it is started
+    // and computes it once its module is loaded, while this page may still be busy laying
+    // itself out (the first request would otherwise wait for the page, not the worker).
+    if (this.#current) return;
     let next = null;
     const [channel] = this.#waiting.keys();
     const missing = [...BROUGHT].find(([name, { version }]) => this.#given.get(name) !== version);

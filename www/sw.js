@@ -6,7 +6,7 @@
 const CACHE = "lrp-explainer";
 const FILES = [
   "./", "./index.html", "./style.css", "./explainer.css",
-  "./app.bundle.js", "./app.js", "./assets.js", "./colormap.js", "./compare-view.js", "./concepts-view.js", "./controls.js", "./datasets.js",
+  "./app.bundle.js", "./app.js", "./assets.js", "./catalogue.js", "./colormap.js", "./compare-view.js", "./concepts-view.js", "./controls.js", "./datasets.js",
   "./defaults.js",
   "./download.js", "./gallery-fashion-mnist.js",
   "./evaluate-view.js", "./explainer.js", "./gallery.js", "./layers-view.js", "./lrp-client.js",
