@@ -56,5 +56,5 @@ for file in "$fresh"/*.json; do
   [ "$committed" = "$name" ] || rm -f "$committed"
 done
 rm -rf "$fresh"
-[ $status = 0 ] && echo "check-generated: pkg/, the galleries and data/concepts/ match their sources"
+[ $status = 0 ] && echo "check-generated: pkg/, www/catalogue.js, www/app.bundle.js, the galleries and data/concepts/ match their sources"
 exit $status
