@@ -56,7 +56,7 @@ var tt=["settings","draw","gallery","heatmap","answer","removal","layers","conce
 <section data-panel="draw" class="panel draw" aria-labelledby="draw-title">
   <h2 id="draw-title"><span class="step">1</span> <span id="draw-words">Draw a digit</span></h2>
   <div id="pad-box">
-    <canvas id="pad" aria-describedby="pad-hint"
+    <canvas id="pad" width="280" height="280" aria-describedby="pad-hint"
       aria-label="Drawing pad: draw one digit with the mouse, a finger or a pen"></canvas>
     <div class="buttons">
       <button type="button" id="undo" aria-keyshortcuts="Control+Z">Undo</button>
