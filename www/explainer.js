@@ -199,7 +199,7 @@ export function startExplainer(root, host, { client, channel = "main", start = {
   /** The models that read the inputs `model` reads: "every network on this input". */
   function peersOf(model) {
     const spec = state.models.find((m) => m.name === model);
-    return state.models.filter((other) => sameInputs(spec, other)).map((other) => other.name);
+    return spec ? state.models.filter((other) => sameInputs(spec, other)).map((other) => other.name) : [model];
   }
 
   function done(seq) {
