@@ -32,6 +32,6 @@ setup:
 wasm:
 	@scripts/build-wasm.sh
 
-## www/app.bundle.js, the page's modules in one file
+## www/catalogue.js, and www/app.bundle.js and www/lrp-explainer.bundle.js: the page's and the widget's modules in one file each
 page:
 	@node scripts/build-page.mjs

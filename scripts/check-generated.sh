@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails when a generated file that is committed differs from what the sources
-# generate: pkg/, www/catalogue.js and www/app.bundle.js (the wasm package, the models and
-# methods it describes, and the page's bundle, rebuilt by `make wasm page` just before this) and the
+# generate: pkg/, www/catalogue.js, www/app.bundle.js and www/lrp-explainer.bundle.js (the
+# wasm package, the models and methods it describes, the page's and the widget's bundles,
+# rebuilt by `make wasm page` just before this) and the
 # galleries www/gallery.js and www/gallery-fashion-mnist.js and the concepts panel's
 # data/concepts/*.json (regenerated here into temporary files). The wasm build is byte-for-byte reproducible with the toolchain
 # pinned in rust-toolchain.toml.
@@ -12,9 +13,10 @@ status=0
 in_git=false
 if git rev-parse --verify -q HEAD >/dev/null 2>&1; then
   in_git=true
-  if ! git diff --quiet HEAD -- pkg/ www/catalogue.js www/app.bundle.js; then
-    echo "check-generated: the rebuilt pkg/, www/catalogue.js or www/app.bundle.js differs from the committed one:" >&2
-    git diff --stat HEAD -- pkg/ www/catalogue.js www/app.bundle.js >&2
+  generated=(pkg/ www/catalogue.js www/app.bundle.js www/lrp-explainer.bundle.js)
+  if ! git diff --quiet HEAD -- "${generated[@]}" || [ -n "$(git ls-files --others --exclude-standard -- "${generated[@]}")" ]; then
+    echo "check-generated: the rebuilt pkg/, www/catalogue.js or a bundle differs from the committed one:" >&2
+    git status --short -- "${generated[@]}" >&2
     echo "  commit them (make wasm page) together with the sources that changed them" >&2
     status=1
   fi
@@ -56,5 +58,5 @@ for file in "$fresh"/*.json; do
   [ "$committed" = "$name" ] || rm -f "$committed"
 done
 rm -rf "$fresh"
-[ $status = 0 ] && echo "check-generated: pkg/, www/catalogue.js, www/app.bundle.js, the galleries and data/concepts/ match their sources"
+[ $status = 0 ] && echo "check-generated: pkg/, www/catalogue.js, the bundles, the galleries and data/concepts/ match their sources"
 exit $status

@@ -10,7 +10,7 @@ const FILES = [
   "./defaults.js",
   "./download.js", "./gallery-fashion-mnist.js",
   "./evaluate-view.js", "./explainer.js", "./gallery.js", "./layers-view.js", "./lrp-client.js",
-  "./lrp-explainer.js", "./pad.js", "./panels.js", "./plot.js", "./preprocess.js", "./removal-view.js",
+  "./lrp-explainer.js", "./lrp-explainer.bundle.js", "./pad.js", "./panels.js", "./plot.js", "./preprocess.js", "./removal-view.js",
   "./render.js", "./worker.js",
   "../pkg/lrp.js", "../pkg/lrp_bg.wasm",
 ];

@@ -1,10 +1,12 @@
-// The <lrp-explainer> widget on the example course page (examples/course.html): two
-// instances sharing one worker, their attributes (layout, panels, model, method,
-// params, digit), their events and properties, bad attributes, and the axe audit.
+// The <lrp-explainer> widget on the example course page (examples/course.html, which
+// loads it as www/lrp-explainer.bundle.js): two instances sharing one worker, their
+// attributes (layout, panels, model, method, params, digit), their events and
+// properties, bad attributes, the axe audit, and the unbundled modules.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARTIFACTS, audit, browserSession, draw, openPage, viaModule } from "./harness.mjs";
+import { ARTIFACTS, ROOT, audit, browserSession, draw, openPage, viaModule } from "./harness.mjs";
 import { GALLERY } from "../../www/gallery.js";
 
 const env = browserSession();
@@ -172,4 +174,27 @@ test("a widget with model=\"fashion-cnn\" starts on Fashion-MNIST, with a test i
   // The widget on the same page that explains digits is untouched.
   assert.equal((await settledWidget(page, "quick")).model, "cnn");
   assert.deepEqual(log.errors, []);
+});
+
+test("the widget's modules, loaded as they are instead of as the bundle, give the same explanation", async () => {
+  const session = await openPage(env.browser);
+  const { page, log, context } = session;
+  await page.setViewportSize({ width: 1100, height: 900 });
+  // The example course page with the unbundled module in its script tag, served beside the real one.
+  const course = readFileSync(join(ROOT, "examples/course.html"), "utf8");
+  const modules = course.replace("../www/lrp-explainer.bundle.js", "../www/lrp-explainer.js");
+  assert.notEqual(modules, course);
+  await context.route("**/examples/course-modules.html", (route) => route.fulfill({ contentType: "text/html", body: modules }));
+  const requested = [];
+  page.on("request", (request) => requested.push(new URL(request.url()).pathname));
+  await page.goto(`${env.server.url}/examples/course-modules.html`);
+  const shown = await settledWidget(page, "quick");
+  const relevance = await page.evaluate(() => Array.from(document.getElementById("quick").relevance));
+  assert.ok(requested.includes("/www/explainer.js") && !requested.some((p) => p.endsWith(".bundle.js")), "the modules, not a bundle");
+  const pixels = await page.evaluate(() => Array.from(document.getElementById("quick").explanation.pixels));
+  const expected = await viaModule(page, (m, pixels) => Array.from(m.explain(Float32Array.from(pixels), "epsilon", { model: "cnn", epsilon: 0.25 }).relevance), pixels);
+  assert.equal(shown.method, "epsilon");
+  assert.ok(relevance.every((r, i) => Math.abs(r - expected[i]) < 1e-6), "the module's relevance for ε = 0.25");
+  assert.deepEqual(log.errors, []);
+  await context.close();
 });
