@@ -125,9 +125,15 @@ impl Conv2d {
     /// bias, unless `bias` is false, which leaves it out).
     ///
     /// Samples are unrolled (im2col) side by side into one column matrix per group of
-    /// samples, so that each group is one matrix product `f(K) · cols`.
-    #[inline(never)] // see `Dense::apply`
+    /// samples, so that each group is one matrix product `f(K) · cols`; in wasm, at
+    /// stride 1, each sample is multiplied in place instead ([`CONVOLVE_IN_PLACE`]).
     pub fn apply(&self, x: ArrayView4<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Array4<f32> {
+        self.convolve(x, f, bias, CONVOLVE_IN_PLACE && self.stride == [1, 1])
+    }
+
+    /// `apply`, in place (only at stride 1) or through im2col.
+    #[inline(never)] // see `Dense::apply`
+    fn convolve(&self, x: ArrayView4<f32>, f: impl Fn(f32) -> f32, bias: bool, in_place: bool) -> Array4<f32> {
         let kernel = self.weight.mapv(&f);
         let kernel = kernel.as_slice().expect("standard layout");
         let (n, _, h, w) = x.dim();
@@ -149,6 +155,30 @@ impl Conv2d {
         let busy: Vec<usize> =
             (0..n).filter(|&s| x[s * sample_len..(s + 1) * sample_len].iter().any(|&v| v != 0.0)).collect();
         let y_all = y.as_slice_mut().expect("standard layout");
+        if in_place {
+            assert_eq!(self.stride, [1, 1], "in place at stride 1 only");
+            let [ph, pw] = self.padding;
+            let (hp, wp) = (h + 2 * ph, w + 2 * pw);
+            let offsets: Vec<usize> = (0..taps).map(|t| (t / (kh * kw) * hp + t / kw % kh) * wp + t % kw).collect();
+            let mut padded = vec![0.0f32; if ph + pw > 0 { c * hp * wp } else { 0 }];
+            for &s in &busy {
+                let sample = &x[s * sample_len..(s + 1) * sample_len];
+                let input = if padded.is_empty() {
+                    sample
+                } else {
+                    // The padding stays zero: only the inside is written, sample after sample.
+                    for (plane, rows) in sample.chunks_exact(w).enumerate() {
+                        let (ci, ii) = (plane / h, plane % h);
+                        let at = (ci * hp + ii + ph) * wp + pw;
+                        padded[at..at + w].copy_from_slice(rows);
+                    }
+                    &padded
+                };
+                let out = &mut y_all[s * o * per..(s + 1) * o * per];
+                convolve_in_place(kernel, input, &offsets, out, [o, ho, wo], wp);
+            }
+            return y;
+        }
         for group in busy.chunks(group_size(taps * per)) {
             let m = group.len();
             let mut cols = vec![0.0f32; taps * m * per];
@@ -233,10 +263,11 @@ impl Conv2d {
         x
     }
 
-    /// `apply_transposed` of one sample `[O, H', W']` by its nonzero outputs: each adds
-    /// its value times its channel's kernel row (`f(K)[oc]`, `taps` long, contiguous)
-    /// to the unrolled column of its output pixel, and the columns touched are folded
-    /// back onto the input. Work in proportion to the nonzero outputs.
+    /// `apply_transposed` of one sample `[O, H', W']` by its nonzero outputs, output
+    /// pixel by output pixel: the pixel's unrolled column (its `taps` input values) is
+    /// `Σ g[oc] · f(K)[oc]` over its nonzero outputs, summed eight taps at a time in
+    /// registers, then folded back onto the input while it is in the cache. Work in
+    /// proportion to the nonzero outputs, and no column matrix.
     #[allow(clippy::too_many_arguments)]
     fn scatter_transposed(
         &self,
@@ -248,32 +279,51 @@ impl Conv2d {
         [kh, kw]: [usize; 2],
         [ho, wo]: [usize; 2],
     ) {
+        const LANES: usize = 8;
         let per = ho * wo;
         let taps = c * kh * kw;
-        let mut columns = vec![0.0f32; per * taps]; // row p: the taps of output pixel p
-        let mut touched = vec![false; per];
-        for (channel, row) in g.chunks_exact(per).zip(kernel.chunks_exact(taps)) {
-            for (p, &v) in channel.iter().enumerate() {
-                if v != 0.0 {
-                    touched[p] = true;
-                    columns[p * taps..(p + 1) * taps].iter_mut().zip(row).for_each(|(t, &k)| *t += v * k);
-                }
-            }
-        }
         let [sh, sw] = self.stride;
         let [ph, pw] = self.padding;
-        for p in (0..per).filter(|&p| touched[p]) {
+        let mut column = vec![0.0f32; taps];
+        // Where kernel row (ci, ki) of a patch starts, from the patch's top-left input pixel.
+        let rows: Vec<usize> = (0..c * kh).map(|r| (r / kh * h + r % kh) * w).collect();
+        let mut nonzero: Vec<(usize, f32)> = Vec::with_capacity(g.len() / per.max(1));
+        for p in 0..per {
+            nonzero.clear();
+            nonzero.extend(
+                g.iter().skip(p).step_by(per).enumerate().filter(|(_, &v)| v != 0.0).map(|(oc, &v)| (oc * taps, v)),
+            );
             let (oi, oj) = (p / wo, p % wo);
             // The kernel columns kj whose input column oj·sw + kj − pw lies in [0, w).
             let first = pw.saturating_sub(oj * sw);
             let end = kw.min((w + pw).saturating_sub(oj * sw));
-            if first >= end {
+            if nonzero.is_empty() || first >= end {
                 continue;
             }
-            let column = &columns[p * taps..(p + 1) * taps];
+            let whole = taps / LANES * LANES;
+            for (t, lanes) in column[..whole].chunks_exact_mut(LANES).enumerate() {
+                let mut sum = [0.0f32; LANES];
+                for &(row, v) in &nonzero {
+                    let k: &[f32; LANES] =
+                        kernel[row + t * LANES..row + (t + 1) * LANES].try_into().expect("eight taps");
+                    for l in 0..LANES {
+                        sum[l] += v * k[l];
+                    }
+                }
+                lanes.copy_from_slice(&sum);
+            }
+            for (t, value) in column.iter_mut().enumerate().skip(whole) {
+                *value = nonzero.iter().fold(0.0, |sum, &(row, v)| sum + v * kernel[row + t]);
+            }
+            let top = oi * sh;
+            if first == 0 && end == kw && top >= ph && top + kh <= h + ph {
+                // Inside the input: every kernel row lands on it in full.
+                fold_patch(out, (top - ph) * w + oj * sw - pw, &rows, &column, kw);
+                continue;
+            }
             for ci in 0..c {
                 for ki in 0..kh {
-                    let ii = (oi * sh + ki).wrapping_sub(ph);
+                    let ii = (top + ki).wrapping_sub(ph);
                     if ii >= h {
                         continue;
                     }
@@ -389,6 +439,46 @@ fn copy_short(dst: &mut [f32], src: &[f32]) {
     }
 }
 
+/// Adds a patch's unrolled column (`rows.len()` kernel rows of `kw` values) onto the
+/// input, kernel row `r` at `corner + rows[r]` (`rows` increasing): the fold of the
+/// sparse transpose, with one bounds check per patch and the common kernel widths
+/// known to the compiler (unrolled, the fold of the CNN's 5×5 kernels took 12% off
+/// an Integrated Gradients explanation in Node).
+fn fold_patch(out: &mut [f32], corner: usize, rows: &[usize], column: &[f32], kw: usize) {
+    assert!(
+        corner + rows.last().map_or(0, |&r| r + kw) <= out.len() && column.len() >= rows.len() * kw,
+        "patch inside the input"
+    );
+    /// # Safety
+    /// As asserted above, with `width == kw`.
+    #[inline(always)]
+    unsafe fn add_rows(out: &mut [f32], corner: usize, rows: &[usize], column: &[f32], width: usize) {
+        for (r, &offset) in rows.iter().enumerate() {
+            let (dst, src) = (out.as_mut_ptr().add(corner + offset), column.as_ptr().add(r * width));
+            for j in 0..width {
+                *dst.add(j) += *src.add(j);
+            }
+        }
+    }
+    // SAFETY: every kernel row's `kw` values lie within `out` (the last, at the largest
+    // offset, was checked) and within `column`.
+    unsafe {
+        match kw {
+            3 => add_rows(out, corner, rows, column, 3),
+            5 => add_rows(out, corner, rows, column, 5),
+            7 => add_rows(out, corner, rows, column, 7),
+            _ => add_rows(out, corner, rows, column, kw),
+        }
+    }
+}
+
+/// In wasm, a stride-1 convolution reads its input in place ([`convolve_in_place`])
+/// rather than unrolled by im2col: CNN Integrated Gradients in Node 1490 → 1279 µs, ε
+/// 150 → 141 µs (best of 3 interleaved rounds, 2026-12-02). Natively, the
+/// `gemm` crate's kernels on the unrolled matrix are faster; the unit tests check the
+/// in-place product there against the definition.
+const CONVOLVE_IN_PLACE: bool = cfg!(target_arch = "wasm32");
+
 /// A convolution's transpose scatters a sample's outputs one by one when at most one
 /// in this many is nonzero (below that, the matrix product's better use of the
 /// registers wins)...
@@ -462,69 +552,161 @@ fn blocked_matmul_add(a: &[f32], b: &[f32], out: &mut [f32], [m, k, n]: [usize; 
     let full_columns = n - n % COLUMNS;
     for i in (0..full_rows).step_by(ROWS) {
         for p in (0..full_columns).step_by(COLUMNS) {
-            block(a, b, out, [i, p], [k, n]);
+            block::<2>(a, [i, k], b, RowMajor(n), p, out, [n, p]);
         }
     }
     edges(a, b, out, [m, k, n], [full_rows, full_columns]);
 }
 
 const ROWS: usize = 4;
+/// Columns of a block: two vectors of four.
 const COLUMNS: usize = 8;
 
-/// One block of `out`: rows `i..i + 4`, columns `p..p + 8`.
-#[cfg(not(target_arch = "wasm32"))]
-fn block(a: &[f32], b: &[f32], out: &mut [f32], [i, p]: [usize; 2], [k, n]: [usize; 2]) {
-    let mut acc = [[0.0f32; COLUMNS]; ROWS];
-    for r in 0..k {
-        let b_row: &[f32; COLUMNS] = b[r * n + p..r * n + p + COLUMNS].try_into().expect("8 columns");
-        for (q, acc) in acc.iter_mut().enumerate() {
-            let a_value = a[(i + q) * k + r];
-            for t in 0..COLUMNS {
-                acc[t] += a_value * b_row[t];
-            }
-        }
-    }
-    for (q, acc) in acc.iter().enumerate() {
-        let row = &mut out[(i + q) * n + p..(i + q) * n + p + COLUMNS];
-        row.iter_mut().zip(acc).for_each(|(o, a)| *o += a);
+/// Where each row of a matrix product's right-hand matrix starts in its slice, so that
+/// a block can read a matrix stored row after row or a convolution's input in place.
+///
+/// # Safety
+/// `start(r)` increases with `r`: a block checks only its last row's bounds.
+unsafe trait RowStarts: Copy {
+    fn start(self, r: usize) -> usize;
+}
+
+/// Rows of `n` columns, one after the other.
+#[derive(Clone, Copy)]
+struct RowMajor(usize);
+
+// SAFETY: r · n increases with r.
+unsafe impl RowStarts for RowMajor {
+    #[inline(always)]
+    fn start(self, r: usize) -> usize {
+        r * self.0
     }
 }
 
-/// The same block with wasm's 128-bit SIMD spelt out, the eight accumulators as
-/// locals the engine can keep in registers, and no bounds check inside the loop (one
-/// for the block): in Node, best of 40 interleaved runs, CNN ε 499 → 439 µs, α2β1
-/// 1007 → 855 µs against the portable loop above compiled to wasm. The same sums in
-/// the same order: the maps are bit-identical.
+/// A convolution's taps: row `r` (tap r) starts at `taps[r]` in the input, which
+/// [`convolve_in_place`] lists in increasing order.
+#[derive(Clone, Copy)]
+struct Taps<'a>(&'a [usize]);
+
+// SAFETY: `Taps` is made only by `convolve_in_place`, from offsets it checks increase.
+unsafe impl RowStarts for Taps<'_> {
+    #[inline(always)]
+    fn start(self, r: usize) -> usize {
+        self.0[r]
+    }
+}
+
+/// One block of `out += a · b`: rows `i..i + 4` of `a` (`k` columns each) times columns
+/// `p..p + 4V` of `b` (row `r` at `rows.start(r)`), added to rows `i..i + 4` of `out`
+/// (`stride` apart) from its column `q`.
+#[cfg(not(target_arch = "wasm32"))]
+fn block<const V: usize>(
+    a: &[f32],
+    [i, k]: [usize; 2],
+    b: &[f32],
+    rows: impl RowStarts,
+    p: usize,
+    out: &mut [f32],
+    [stride, q]: [usize; 2],
+) {
+    let mut acc = [[[0.0f32; 4]; V]; ROWS];
+    for r in 0..k {
+        let b_row = &b[rows.start(r) + p..rows.start(r) + p + 4 * V];
+        for (row, acc) in acc.iter_mut().enumerate() {
+            let a_value = a[(i + row) * k + r];
+            for (t, &b_value) in b_row.iter().enumerate() {
+                acc[t / 4][t % 4] += a_value * b_value;
+            }
+        }
+    }
+    for (row, acc) in acc.iter().enumerate() {
+        let out = &mut out[(i + row) * stride + q..(i + row) * stride + q + 4 * V];
+        out.iter_mut().zip(acc.iter().flatten()).for_each(|(o, a)| *o += a);
+    }
+}
+
+/// The same block with wasm's 128-bit SIMD spelt out, the accumulators as locals the
+/// engine can keep in registers, and no bounds check inside the loop (one for the
+/// block): in Node, best of 40 interleaved runs, CNN ε 499 → 439 µs, α2β1 1007 → 855 µs
+/// against the portable loop above compiled to wasm. The same sums in the same order:
+/// the maps are bit-identical.
 #[cfg(target_arch = "wasm32")]
-fn block(a: &[f32], b: &[f32], out: &mut [f32], [i, p]: [usize; 2], [k, n]: [usize; 2]) {
+fn block<const V: usize>(
+    a: &[f32],
+    [i, k]: [usize; 2],
+    b: &[f32],
+    rows: impl RowStarts,
+    p: usize,
+    out: &mut [f32],
+    [stride, q]: [usize; 2],
+) {
     use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
     assert!(
         (i + ROWS) * k <= a.len()
-            && (k == 0 || (k - 1) * n + p + COLUMNS <= b.len())
-            && (i + ROWS - 1) * n + p + COLUMNS <= out.len(),
+            && (k == 0 || rows.start(k - 1) + p + 4 * V <= b.len())
+            && (i + ROWS - 1) * stride + q + 4 * V <= out.len(),
         "block within the matrices"
     );
     let zero = f32x4_splat(0.0);
-    let mut acc: [v128; 8] = [zero; 8];
+    let mut acc = [[zero; V]; ROWS];
     // SAFETY: every index below is within the bounds asserted above (rows i..i+4 of `a`
-    // with k columns, rows 0..k of `b` at columns p..p+8, rows i..i+4 of `out` at the
-    // same columns); v128_load and v128_store need no alignment.
+    // with k columns; rows 0..k of `b`, which start no later than the last, at columns
+    // p..p+4V; rows i..i+4 of `out` at columns q..q+4V); v128_load and v128_store need
+    // no alignment.
     unsafe {
         let (a, b) = (a.as_ptr(), b.as_ptr());
         for r in 0..k {
-            let b0 = v128_load(b.add(r * n + p) as *const v128);
-            let b1 = v128_load(b.add(r * n + p + 4) as *const v128);
-            for q in 0..ROWS {
-                let x = f32x4_splat(*a.add((i + q) * k + r));
-                acc[2 * q] = f32x4_add(acc[2 * q], f32x4_mul(x, b0));
-                acc[2 * q + 1] = f32x4_add(acc[2 * q + 1], f32x4_mul(x, b1));
+            let row_start = b.add(rows.start(r) + p);
+            let mut b_values = [zero; V];
+            for (v, value) in b_values.iter_mut().enumerate() {
+                *value = v128_load(row_start.add(4 * v) as *const v128);
+            }
+            for (row, acc) in acc.iter_mut().enumerate() {
+                let x = f32x4_splat(*a.add((i + row) * k + r));
+                for v in 0..V {
+                    acc[v] = f32x4_add(acc[v], f32x4_mul(x, b_values[v]));
+                }
             }
         }
         let out = out.as_mut_ptr();
-        for q in 0..ROWS {
-            for half in 0..2 {
-                let at = out.add((i + q) * n + p + 4 * half) as *mut v128;
-                v128_store(at, f32x4_add(v128_load(at), acc[2 * q + half]));
+        for (row, acc) in acc.iter().enumerate() {
+            for (v, &value) in acc.iter().enumerate() {
+                let at = out.add((i + row) * stride + q + 4 * v) as *mut v128;
+                v128_store(at, f32x4_add(v128_load(at), value));
+            }
+        }
+    }
+}
+
+/// A stride-1 convolution of one sample as a matrix product that reads the input in
+/// place, without unrolling it (im2col): `out[oc, oi, oj] += Σ_r kernel[oc, r] ·
+/// x[taps[r] + oi · wp + oj]`, where `x` is the sample `[C, Hp, Wp]` with its padding
+/// written out and `taps[r] = (ci · Hp + ki) · Wp + kj`. Each output row is cut into
+/// blocks of 8 and then 4 columns for every four output channels; what is left is
+/// summed value by value.
+fn convolve_in_place(kernel: &[f32], x: &[f32], taps: &[usize], out: &mut [f32], [o, ho, wo]: [usize; 3], wp: usize) {
+    let (k, per) = (taps.len(), ho * wo);
+    assert!(taps.windows(2).all(|t| t[0] < t[1]), "taps in increasing order");
+    assert!(kernel.len() >= o * k && out.len() >= o * per, "kernel and output sizes");
+    let taps = Taps(taps);
+    let full_rows = o - o % ROWS;
+    let (eights, fours) = (wo - wo % COLUMNS, wo - wo % 4);
+    for oi in 0..ho {
+        let (input_row, output_row) = (oi * wp, oi * wo);
+        for i in (0..full_rows).step_by(ROWS) {
+            for oj in (0..eights).step_by(COLUMNS) {
+                block::<2>(kernel, [i, k], x, taps, input_row + oj, out, [per, output_row + oj]);
+            }
+            if fours > eights {
+                block::<1>(kernel, [i, k], x, taps, input_row + eights, out, [per, output_row + eights]);
+            }
+        }
+        for oc in 0..o {
+            let weights = &kernel[oc * k..(oc + 1) * k];
+            for oj in (if oc < full_rows { fours } else { 0 })..wo {
+                let at = input_row + oj;
+                let sum = weights.iter().zip(taps.0).fold(0.0, |sum, (&w, &t)| sum + w * x[t + at]);
+                out[oc * per + output_row + oj] += sum;
             }
         }
     }
@@ -970,6 +1152,43 @@ mod tests {
         }
     }
 
+    /// wasm's convolution, in place at stride 1, for output widths that fill blocks of
+    /// eight, of four, or neither, and output channels in fours or not, with and without padding.
+    #[test]
+    fn the_convolution_in_place_is_the_definition() {
+        for (out_channels, k, padding, [h, w]) in [
+            (8, [5, 5], [0, 0], [12, 12]), // the MNIST CNN's second layer: 8 × 8 outputs
+            (5, [5, 5], [2, 2], [14, 14]), // 14 columns: 8 + 4 + 2
+            (4, [3, 2], [1, 0], [9, 13]),  // 12 columns: 8 + 4
+            (6, [1, 1], [0, 0], [3, 7]),   // 7 columns: 4 + 3
+            (3, [2, 3], [0, 1], [4, 4]),   // 4 columns
+        ] {
+            let conv = Conv2d {
+                weight: Array::from_shape_vec(
+                    (out_channels, 3, k[0], k[1]),
+                    values(out_channels * 3 * k[0] * k[1], 12),
+                )
+                .unwrap(),
+                bias: Array1::from(values(out_channels, 13)),
+                stride: [1, 1],
+                padding,
+            };
+            let mut x = Array4::from_shape_vec((3, 3, h, w), values(3 * 3 * h * w, 14)).unwrap();
+            x.index_axis_mut(ndarray::Axis(0), 1).fill(0.0); // gets only the bias
+            let expected = naive(&conv, &x);
+            for bias in [true, false] {
+                let ours = conv.convolve(x.view(), |w| w, bias, true);
+                let expected = if bias {
+                    expected.clone()
+                } else {
+                    naive(&Conv2d { bias: Array1::zeros(out_channels), ..conv.clone() }, &x)
+                };
+                let worst = (&ours - &expected).iter().fold(0.0f32, |m, d| m.max(d.abs()));
+                assert!(worst < 1e-5, "{out_channels} channels, kernel {k:?}, padding {padding:?}, {h}×{w}: {worst}");
+            }
+        }
+    }
+
     /// `Aᵀ g` by its definition: each output spreads its value over the inputs it read.
     fn naive_transpose(conv: &Conv2d, g: &Array4<f32>, [h, w]: [usize; 2]) -> Array4<f32> {
         let c = conv.weight.dim().1;
@@ -986,7 +1205,9 @@ mod tests {
     /// one multiplied: both give the transpose's definition, whatever the stride and padding.
     #[test]
     fn the_transpose_of_sparse_and_dense_outputs_is_the_definition() {
-        for (stride, padding, k) in [([1, 1], [0, 0], [5, 5]), ([2, 2], [1, 1], [3, 3]), ([2, 1], [2, 0], [5, 3])] {
+        for (stride, padding, k) in
+            [([1, 1], [0, 0], [5, 5]), ([2, 2], [1, 1], [3, 3]), ([2, 1], [2, 0], [5, 3]), ([1, 1], [1, 0], [2, 4])]
+        {
             let conv = Conv2d {
                 // 8 input channels: at least SCATTER_MIN_TAPS taps for every kernel here.
                 weight: Array::from_shape_vec((4, 8, k[0], k[1]), values(32 * k[0] * k[1], 9)).unwrap(),
