@@ -551,3 +551,38 @@ fn conditions_give_the_native_conditional_relevance_and_channels() {
         assert!(error.contains(expected), "{error:?} should contain {expected:?}");
     }
 }
+
+/// Max-pooling in wasm (four 2×2 windows at a time) picks as the definition does:
+/// the first of equal maxima in row-major order, never NaN, the first cell if none
+/// is above −∞; the routed gradient lands there alone. Widths that are and are not
+/// multiples of four windows, and odd sizes whose last row and column no window reads.
+#[wasm_bindgen_test]
+fn max_pooling_in_wasm_takes_each_windows_first_maximum() {
+    use lrp::model::Pool2d;
+    use ndarray::Array4;
+    const VALUES: [f32; 7] = [f32::NEG_INFINITY, -1.0, 0.0, 0.5, 0.5, 1.0, f32::NAN];
+    let pool = Pool2d { kernel: [2, 2], stride: [2, 2], padding: [0, 0] };
+    let mut state = 7u32;
+    let mut next = || {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        (state >> 16) as usize
+    };
+    for [n, c, h, w] in [[1, 1, 2, 2], [2, 3, 4, 8], [1, 2, 5, 9], [1, 1, 2, 16], [1, 2, 6, 26], [2, 1, 3, 33]] {
+        let x = Array4::from_shape_simple_fn((n, c, h, w), || VALUES[next() % VALUES.len()]);
+        let g = Array4::from_shape_simple_fn((n, c, h / 2, w / 2), || (next() % 9) as f32 - 4.0);
+        let (maxima, routed) = (pool.max(x.view()), pool.route_to_max(x.view(), g.view()));
+        let mut expected = Array4::<f32>::zeros(x.raw_dim());
+        for ((s, ch, i, j), &up) in g.indexed_iter() {
+            let cells = [(2 * i, 2 * j), (2 * i, 2 * j + 1), (2 * i + 1, 2 * j), (2 * i + 1, 2 * j + 1)];
+            let (mut best, mut at) = (f32::NEG_INFINITY, cells[0]);
+            for cell in cells {
+                if x[[s, ch, cell.0, cell.1]] > best {
+                    (best, at) = (x[[s, ch, cell.0, cell.1]], cell);
+                }
+            }
+            assert_eq!(maxima[[s, ch, i, j]].to_bits(), best.to_bits(), "{n}×{c}×{h}×{w}: window ({i}, {j})");
+            expected[[s, ch, at.0, at.1]] = up;
+        }
+        assert_eq!(routed, expected, "{n}×{c}×{h}×{w}: routed gradient");
+    }
+}

@@ -116,7 +116,7 @@ fn layer_backward(
         (Layer::Dense(_) | Layer::Conv2d(_), Step::Rule(rule)) => relevance_linear(layer, rule, x, z, upstream),
         // `Step::Relevance` cannot reach a layer with parameters: explain() gives each one a rule.
         (Layer::Dense(_) | Layer::Conv2d(_), _) => {
-            (layer.transpose(upstream, |w| w, x.shape()).expect("linear layer"), none())
+            (layer.transpose(upstream, ParamMod::Identity, x.shape()).expect("linear layer"), none())
         }
         (Layer::Relu, Step::Gradient) => {
             (Zip::from(upstream).and(x).map_collect(|&g, &v| if v > 0.0 { g } else { 0.0 }), none())
@@ -140,43 +140,6 @@ fn layer_backward(
             (upstream.as_standard_layout().into_owned().into_shape_with_order(x.shape()).expect("flatten"), none())
         }
     }
-}
-
-/// Binds `$f` to the weight modifier `$params` as a closure of its own type, so that
-/// the layer's inner loops are compiled once per modifier rather than branching on it.
-macro_rules! with_modifier {
-    ($params:expr, $f:ident => $body:expr) => {
-        match $params {
-            ParamMod::Identity => {
-                let $f = |w: f32| ParamMod::Identity.apply(w);
-                $body
-            }
-            ParamMod::Positive => {
-                let $f = |w: f32| ParamMod::Positive.apply(w);
-                $body
-            }
-            ParamMod::Negative => {
-                let $f = |w: f32| ParamMod::Negative.apply(w);
-                $body
-            }
-            ParamMod::GammaPositive(gamma) => {
-                let $f = move |w: f32| ParamMod::GammaPositive(gamma).apply(w);
-                $body
-            }
-            ParamMod::GammaNegative(gamma) => {
-                let $f = move |w: f32| ParamMod::GammaNegative(gamma).apply(w);
-                $body
-            }
-            ParamMod::Square => {
-                let $f = |w: f32| ParamMod::Square.apply(w);
-                $body
-            }
-            ParamMod::Ones => {
-                let $f = |w: f32| ParamMod::Ones.apply(w);
-                $body
-            }
-        }
-    };
 }
 
 /// The rule mechanism for Dense and Conv2d (see [`super::rule`]).
@@ -222,8 +185,7 @@ fn relevance_linear(
                         sum.scaled_add(t.sign, z); // the layer's own output, already computed
                         continue;
                     }
-                    let z_t =
-                        with_modifier!(t.params, f => layer.apply(input, f, keeps_bias(t)).expect("linear layer"));
+                    let z_t = layer.apply(input, t.params, keeps_bias(t)).expect("linear layer");
                     sum.scaled_add(t.sign, &z_t);
                 }
                 Cow::Owned(sum)
@@ -249,7 +211,7 @@ fn relevance_linear(
         }
         for ((t, input), &silent) in group.terms.iter().zip(&inputs).zip(&silent) {
             if !silent {
-                let c = with_modifier!(t.params, f => layer.transpose(&s, f, x.shape()).expect("linear layer"));
+                let c = layer.transpose(&s, t.params, x.shape()).expect("linear layer");
                 let k = group.coefficient * t.sign;
                 for ((r, &c), &v) in flat_mut(&mut r_in).iter_mut().zip(flat(&c).iter()).zip(flat(input).iter()) {
                     *r += k * c * v;

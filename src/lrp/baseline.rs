@@ -1,11 +1,11 @@
 //! Attribution methods to compare LRP against, with Zennit's definitions.
 
-use ndarray::{ArrayD, Axis, IxDyn};
+use ndarray::{ArrayD, Axis, IxDyn, Zip};
 
 use super::backward::{backward, gradient_through, Flow};
 use crate::evaluation::curve::scores;
 use crate::evaluation::Grid;
-use crate::model::{Layer, Model};
+use crate::model::{Layer, Model, ParamMod};
 use crate::random::Random;
 use crate::Result;
 
@@ -118,19 +118,19 @@ pub fn integrated_gradients(
         return Ok(total * x);
     };
     let seen = layers[..first].iter().fold(x.clone(), |a, layer| layer.forward(&a)); // x, flattened
-    let weighted = linear.apply(&seen, |w| w, false).expect("linear layer");
-    let bias = linear.apply(&ArrayD::zeros(seen.raw_dim()), |w| w, true).expect("linear layer");
+    let weighted = linear.apply(&seen, ParamMod::Identity, false).expect("linear layer");
+    let bias = linear.apply(&ArrayD::zeros(seen.raw_dim()), ParamMod::Identity, true).expect("linear layer");
     let rest = &layers[first + 1..];
     let mut mean = ArrayD::zeros(weighted.raw_dim());
     for alpha in linspace(1.0 / steps as f32, 1.0, steps) {
-        let mut activations = vec![&weighted * alpha + &bias];
+        let mut activations = vec![Zip::from(&weighted).and(&bias).map_collect(|&w, &b| w * alpha + b)];
         for layer in rest {
             let next = layer.forward(activations.last().expect("input"));
             activations.push(next);
         }
         mean.scaled_add(1.0 / steps as f32, &gradient_through(rest, &activations, output_relevance.clone()));
     }
-    let at_input = linear.transpose(&mean, |w| w, seen.shape()).expect("linear layer");
+    let at_input = linear.transpose(&mean, ParamMod::Identity, seen.shape()).expect("linear layer");
     Ok(at_input.into_shape_with_order(x.raw_dim()).expect("the flattened input") * x)
 }
 

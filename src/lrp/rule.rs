@@ -11,6 +11,8 @@
 //!
 //! Adding a rule means writing its terms here; no layer code changes.
 
+pub use crate::model::{negative, positive, ParamMod};
+
 /// What a term feeds the layer instead of its real input `x`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum InputMod {
@@ -23,59 +25,6 @@ pub enum InputMod {
     Ones,
     /// A constant input (the z^B bounds).
     Constant(f32),
-}
-
-/// How a term changes the layer's weights *and* bias (as Zennit's ParamMod, which
-/// modifies every parameter), before `bias` decides whether the bias is kept.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum ParamMod {
-    Identity,
-    /// `max(p, 0)`
-    Positive,
-    /// `min(p, 0)`
-    Negative,
-    /// `p + γ·max(p, 0)`
-    GammaPositive(f32),
-    /// `p + γ·min(p, 0)`
-    GammaNegative(f32),
-    /// `p²`
-    Square,
-    /// All ones.
-    Ones,
-}
-
-/// `max(x, 0)` and `min(x, 0)` as comparisons: `f32::max` becomes a call to `fmaxf`
-/// in wasm (its NaN rules differ from the instruction's), which is slow in inner loops.
-#[inline]
-pub fn positive(x: f32) -> f32 {
-    if x > 0.0 {
-        x
-    } else {
-        0.0
-    }
-}
-
-#[inline]
-pub fn negative(x: f32) -> f32 {
-    if x < 0.0 {
-        x
-    } else {
-        0.0
-    }
-}
-
-impl ParamMod {
-    pub fn apply(self, p: f32) -> f32 {
-        match self {
-            ParamMod::Identity => p,
-            ParamMod::Positive => positive(p),
-            ParamMod::Negative => negative(p),
-            ParamMod::GammaPositive(gamma) => p + gamma * positive(p),
-            ParamMod::GammaNegative(gamma) => p + gamma * negative(p),
-            ParamMod::Square => p * p,
-            ParamMod::Ones => 1.0,
-        }
-    }
 }
 
 impl InputMod {

@@ -1,8 +1,11 @@
-//! The layer types and their forward passes. Dense and Conv2d take their weights
-//! as arguments in `apply`/`apply_transposed`, so that a relevance rule can run
-//! the same layer with modified weights (and its transpose) without copying code.
+//! The layer types and their forward passes. Dense and Conv2d take a parameter
+//! modifier in `apply`/`apply_transposed`, so that a relevance rule can run the same
+//! layer with modified weights (and its transpose) without copying code; unmodified,
+//! the stored weights are read as they are.
 
-use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayView4, Ix2, Ix4};
+use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView1, ArrayView2, ArrayView4, Ix2, Ix4};
+
+use super::modifier::{with_modifier, ParamMod};
 
 /// A fully connected layer: `y = x Wᵀ + b`, weights in PyTorch's `[out, in]` layout.
 ///
@@ -27,55 +30,50 @@ impl Dense {
         &self.weight
     }
 
-    /// `[N, in] -> [N, out]`: `x f(W)ᵀ + f(b)`, with `f` applied to each weight (and
-    /// to the bias, unless `bias` is false, which leaves it out).
-    // Not inlined: each weight modifier gets its own copy of this function, and a
-    // browser compiles a wasm function the first time it runs. Inlined, all copies
-    // made one 190 kB function that the first explanation waited 60 ms to compile.
-    #[inline(never)]
-    pub fn apply(&self, x: ArrayView2<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Array2<f32> {
-        let outputs = self.weight.nrows();
-        let mut y = Array2::zeros((x.nrows(), outputs));
+    /// `[N, in] -> [N, out]`: `x f(W)ᵀ + f(b)`, with the modifier `f = params` applied to
+    /// each weight (and to the bias, unless `bias` is false, which leaves it out).
+    pub fn apply(&self, x: ArrayView2<f32>, params: ParamMod, bias: bool) -> Array2<f32> {
+        let mut y = Array2::zeros((x.nrows(), self.weight.nrows()));
         if bias {
-            let b = self.bias.mapv(&f);
+            let b = params.modified(&self.bias);
             y.outer_iter_mut().for_each(|mut row| row.assign(&b));
         }
         if x.nrows() >= MATRIX_PRODUCT_BATCH {
-            product_add(x, &self.weight_t.mapv(&f), &mut y);
-            return y;
-        }
-        let w_t = self.weight_t.as_slice().expect("standard layout");
-        for (x, mut y) in x.outer_iter().zip(y.outer_iter_mut()) {
-            let y = y.as_slice_mut().expect("standard layout");
-            for (j, &xj) in x.iter().enumerate() {
-                if xj != 0.0 {
-                    axpy(y, xj, &w_t[j * outputs..(j + 1) * outputs], &f);
-                }
-            }
+            product_add(x, params.modified(&self.weight_t).view(), &mut y);
+        } else {
+            with_modifier!(params, f => add_sparse_rows(x, &self.weight_t, f, &mut y));
         }
         y
     }
 
     /// The transpose of `apply` without bias (its gradient with respect to the input):
     /// `[N, out] -> [N, in]`, `g f(W)`.
-    #[inline(never)] // see `Dense::apply`
-    pub fn apply_transposed(&self, g: ArrayView2<f32>, f: impl Fn(f32) -> f32) -> Array2<f32> {
-        let inputs = self.weight.ncols();
-        let mut c = Array2::zeros((g.nrows(), inputs));
+    pub fn apply_transposed(&self, g: ArrayView2<f32>, params: ParamMod) -> Array2<f32> {
+        let mut c = Array2::zeros((g.nrows(), self.weight.ncols()));
         if g.nrows() >= MATRIX_PRODUCT_BATCH {
-            product_add(g, &self.weight.mapv(&f), &mut c);
-            return c;
-        }
-        let w = self.weight.as_slice().expect("standard layout");
-        for (g, mut c) in g.outer_iter().zip(c.outer_iter_mut()) {
-            let c = c.as_slice_mut().expect("standard layout");
-            for (k, &gk) in g.iter().enumerate() {
-                if gk != 0.0 {
-                    axpy(c, gk, &w[k * inputs..(k + 1) * inputs], &f);
-                }
-            }
+            product_add(g, params.modified(&self.weight).view(), &mut c);
+        } else {
+            with_modifier!(params, f => add_sparse_rows(g, &self.weight, f, &mut c));
         }
         c
+    }
+}
+
+/// `y += x · f(w)` for `w` in standard layout, row by row, skipping the zeros of `x`.
+// Not inlined: each weight modifier gets its own copy of this function, and a
+// browser compiles a wasm function the first time it runs. Inlined, all copies
+// made one 190 kB function that the first explanation waited 60 ms to compile.
+#[inline(never)]
+fn add_sparse_rows(x: ArrayView2<f32>, w: &Array2<f32>, f: impl Fn(f32) -> f32, y: &mut Array2<f32>) {
+    let columns = w.ncols();
+    let w = w.as_slice().expect("standard layout");
+    for (x, mut y) in x.outer_iter().zip(y.outer_iter_mut()) {
+        let y = y.as_slice_mut().expect("standard layout");
+        for (j, &xj) in x.iter().enumerate() {
+            if xj != 0.0 {
+                axpy(y, xj, &w[j * columns..(j + 1) * columns], &f);
+            }
+        }
     }
 }
 
@@ -86,7 +84,7 @@ impl Dense {
 pub(crate) const MATRIX_PRODUCT_BATCH: usize = 8;
 
 /// `out += a · b` for 2-D arrays (any layout of `a`; `b` and `out` standard).
-fn product_add(a: ArrayView2<f32>, b: &Array2<f32>, out: &mut Array2<f32>) {
+fn product_add(a: ArrayView2<f32>, b: ArrayView2<f32>, out: &mut Array2<f32>) {
     let a = a.as_standard_layout();
     let (m, k) = a.dim();
     let n = b.ncols();
@@ -121,30 +119,37 @@ impl Conv2d {
         window_output([h, w], [kh, kw], self.stride, self.padding)
     }
 
-    /// `[N, C, H, W] -> [N, O, H', W']` with `f` applied to each weight (and to the
+    /// `[N, C, H, W] -> [N, O, H', W']` with the modifier `f = params` applied to each weight (and to the
     /// bias, unless `bias` is false, which leaves it out).
     ///
     /// Samples are unrolled (im2col) side by side into one column matrix per group of
     /// samples, so that each group is one matrix product `f(K) · cols`; in wasm, at
     /// stride 1, each sample is multiplied in place instead ([`CONVOLVE_IN_PLACE`]).
-    pub fn apply(&self, x: ArrayView4<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Array4<f32> {
-        self.convolve(x, f, bias, CONVOLVE_IN_PLACE && self.stride == [1, 1])
+    pub fn apply(&self, x: ArrayView4<f32>, params: ParamMod, bias: bool) -> Array4<f32> {
+        let kernel = params.modified(&self.weight);
+        let bias = bias.then(|| params.modified(&self.bias));
+        let in_place = CONVOLVE_IN_PLACE && self.stride == [1, 1];
+        let kernel = kernel.as_standard_layout();
+        self.convolve(x, kernel.as_slice().expect("standard layout"), bias.as_ref().map(|b| b.view()), in_place)
     }
 
-    /// `apply`, in place (only at stride 1) or through im2col.
-    #[inline(never)] // see `Dense::apply`
-    fn convolve(&self, x: ArrayView4<f32>, f: impl Fn(f32) -> f32, bias: bool, in_place: bool) -> Array4<f32> {
-        let kernel = self.weight.mapv(&f);
-        let kernel = kernel.as_slice().expect("standard layout");
+    /// `apply` with the (modified) kernel and bias, in place (only at stride 1) or through im2col.
+    fn convolve(
+        &self,
+        x: ArrayView4<f32>,
+        kernel: &[f32],
+        bias: Option<ArrayView1<f32>>,
+        in_place: bool,
+    ) -> Array4<f32> {
         let (n, _, h, w) = x.dim();
         let (o, c, kh, kw) = self.weight.dim();
         let [ho, wo] = self.output_hw(h, w).unwrap_or([0, 0]);
         let (taps, per) = (c * kh * kw, ho * wo);
         let mut y = Array4::zeros((n, o, ho, wo));
-        if bias {
+        if let Some(bias) = bias {
             for mut sample in y.outer_iter_mut() {
-                for (mut plane, &b) in sample.outer_iter_mut().zip(&self.bias) {
-                    plane.fill(f(b));
+                for (mut plane, &b) in sample.outer_iter_mut().zip(&bias) {
+                    plane.fill(b);
                 }
             }
         }
@@ -159,7 +164,9 @@ impl Conv2d {
             assert_eq!(self.stride, [1, 1], "in place at stride 1 only");
             let [ph, pw] = self.padding;
             let (hp, wp) = (h + 2 * ph, w + 2 * pw);
-            let offsets: Vec<usize> = (0..taps).map(|t| (t / (kh * kw) * hp + t / kw % kh) * wp + t % kw).collect();
+            // Where tap (ci, ki, kj) reads, from the top-left input pixel of an output.
+            let offsets: Vec<usize> =
+                (0..c * kh).flat_map(|r| (0..kw).map(move |kj| (r / kh * hp + r % kh) * wp + kj)).collect();
             let mut padded = vec![0.0f32; if ph + pw > 0 { c * hp * wp } else { 0 }];
             for &s in &busy {
                 let sample = &x[s * sample_len..(s + 1) * sample_len];
@@ -208,9 +215,9 @@ impl Conv2d {
 
     /// The transpose of `apply` without bias: `[N, O, H', W'] -> [N, C, H, W]`,
     /// one product `f(K)ᵀ · g` per group of samples, folded back by col2im.
-    #[inline(never)] // see `Dense::apply`
-    pub fn apply_transposed(&self, g: ArrayView4<f32>, f: impl Fn(f32) -> f32, input_hw: [usize; 2]) -> Array4<f32> {
-        let kernel = self.weight.mapv(&f);
+    pub fn apply_transposed(&self, g: ArrayView4<f32>, params: ParamMod, input_hw: [usize; 2]) -> Array4<f32> {
+        let kernel = params.modified(&self.weight);
+        let kernel = kernel.as_standard_layout();
         let kernel = kernel.as_slice().expect("standard layout");
         let (n, _, ho, wo) = g.dim();
         let (o, c, kh, kw) = self.weight.dim();
@@ -872,10 +879,8 @@ impl Pool2d {
         let planes = x.as_slice().expect("standard layout").chunks_exact(h * w);
         for (plane, out) in planes.zip(y.as_slice_mut().expect("standard layout").chunks_exact_mut(ho * wo)) {
             for (oi, out) in out.chunks_exact_mut(wo).enumerate() {
-                let [top, bottom] = Pool2d::window_rows(plane, oi, w, wo);
-                for ((o, t), b) in out.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2)) {
-                    *o = first_max([t[0], t[1], b[0], b[1]]).0;
-                }
+                let top = 2 * oi * w;
+                halving::max_row([&plane[top..top + 2 * wo], &plane[top + w..top + w + 2 * wo]], out);
             }
         }
         y
@@ -892,21 +897,13 @@ impl Pool2d {
         let downs = out.as_slice_mut().expect("standard layout").chunks_exact_mut(h * w);
         for ((plane, up), down) in planes.zip(ups).zip(downs) {
             for (oi, up) in up.chunks_exact(wo).enumerate() {
-                let [top, bottom] = Pool2d::window_rows(plane, oi, w, wo);
-                for (oj, &value) in up.iter().enumerate().filter(|(_, &v)| v != 0.0) {
-                    let (t, b) = (&top[2 * oj..2 * oj + 2], &bottom[2 * oj..2 * oj + 2]);
-                    let at = first_max([t[0], t[1], b[0], b[1]]).1;
-                    down[(2 * oi + at / 2) * w + 2 * oj + at % 2] += value;
-                }
+                let top = 2 * oi * w;
+                let (upper, lower) = down[top..top + 2 * w].split_at_mut(w);
+                let rows = [&plane[top..top + 2 * wo], &plane[top + w..top + w + 2 * wo]];
+                halving::route_row(rows, up, [&mut upper[..2 * wo], &mut lower[..2 * wo]]);
             }
         }
         out
-    }
-
-    /// The two input rows of output row `oi`'s windows, `2 · wo` values each.
-    fn window_rows(plane: &[f32], oi: usize, w: usize, wo: usize) -> [&[f32]; 2] {
-        let top = 2 * oi * w;
-        [&plane[top..top + 2 * wo], &plane[top + w..top + w + 2 * wo]]
     }
 
     /// Hands each output's `g` back to its window's inputs: `route(input plane, window,
@@ -944,6 +941,122 @@ fn first_max(window: impl IntoIterator<Item = f32>) -> (f32, usize) {
         }
     }
     (best, at)
+}
+
+/// One row of 2×2 windows at stride 2, read from its two input rows (`2·wo` values
+/// each): the maxima, and the routing of their gradient, by [`first_max`]'s rule.
+/// In wasm, four windows at a time without branches: which of a window's four
+/// values wins depends on the data, and mispredicted branches made the routing an
+/// eighth of an Integrated Gradients explanation of the CNN.
+mod halving {
+    use super::first_max;
+
+    /// The maximum of each window: `out[j]` of the windows at columns `2j, 2j + 1`.
+    pub fn max_row([top, bottom]: [&[f32]; 2], out: &mut [f32]) {
+        let done = simd::max_row([top, bottom], out);
+        for (j, o) in out.iter_mut().enumerate().skip(done) {
+            *o = first_max([top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]]).0;
+        }
+    }
+
+    /// Each window's gradient `up[j]` to its first maximum, zeros elsewhere (the
+    /// windows do not overlap, so each input is written once).
+    pub fn route_row([top, bottom]: [&[f32]; 2], up: &[f32], [upper, lower]: [&mut [f32]; 2]) {
+        let done = simd::route_row([top, bottom], up, [&mut *upper, &mut *lower]);
+        for (j, &value) in up.iter().enumerate().skip(done) {
+            let at = first_max([top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]]).1;
+            let row = if at < 2 { &mut *upper } else { &mut *lower };
+            row[2 * j + at % 2] = value;
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod simd {
+        /// How many windows were done: none, the scalar loop does them all.
+        pub fn max_row(_: [&[f32]; 2], _: &mut [f32]) -> usize {
+            0
+        }
+
+        pub fn route_row(_: [&[f32]; 2], _: &[f32], _: [&mut [f32]; 2]) -> usize {
+            0
+        }
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    mod simd {
+        use core::arch::wasm32::*;
+
+        /// The four windows starting at window `j`: lane `l` holds value `v` of window
+        /// `j + l`, for `v` = top left, top right, bottom left, bottom right.
+        #[inline(always)]
+        fn windows([top, bottom]: [&[f32]; 2], j: usize) -> [v128; 4] {
+            let load = |row: &[f32], at: usize| {
+                let four: &[f32; 4] = row[at..at + 4].try_into().expect("four values");
+                // SAFETY: `four` is four readable f32s; v128_load has no alignment requirement.
+                unsafe { v128_load(four.as_ptr() as *const v128) }
+            };
+            let (t, u) = (load(top, 2 * j), load(top, 2 * j + 4));
+            let (b, c) = (load(bottom, 2 * j), load(bottom, 2 * j + 4));
+            [
+                i32x4_shuffle::<0, 2, 4, 6>(t, u),
+                i32x4_shuffle::<1, 3, 5, 7>(t, u),
+                i32x4_shuffle::<0, 2, 4, 6>(b, c),
+                i32x4_shuffle::<1, 3, 5, 7>(b, c),
+            ]
+        }
+
+        /// [`super::first_max`] lane by lane: the maximum, and where each later value
+        /// took over from those before it (all lanes of `took[v − 1]` set).
+        #[inline(always)]
+        fn first_max(values: [v128; 4]) -> (v128, [v128; 3]) {
+            let mut best = f32x4_splat(f32::NEG_INFINITY);
+            let mut took = [best; 4];
+            for (took, v) in took.iter_mut().zip(values) {
+                *took = f32x4_lt(best, v);
+                best = v128_bitselect(v, best, *took);
+            }
+            (best, [took[1], took[2], took[3]])
+        }
+
+        pub fn max_row(rows: [&[f32]; 2], out: &mut [f32]) -> usize {
+            let blocks = out.len() / 4;
+            for j in (0..blocks * 4).step_by(4) {
+                let best = first_max(windows(rows, j)).0;
+                let out: &mut [f32; 4] = (&mut out[j..j + 4]).try_into().expect("four values");
+                // SAFETY: `out` is four writable f32s; v128_store has no alignment requirement.
+                unsafe { v128_store(out.as_mut_ptr() as *mut v128, best) };
+            }
+            blocks * 4
+        }
+
+        pub fn route_row(rows: [&[f32]; 2], up: &[f32], [upper, lower]: [&mut [f32]; 2]) -> usize {
+            let blocks = up.len() / 4;
+            for j in (0..blocks * 4).step_by(4) {
+                let [t1, b0, b1] = first_max(windows(rows, j)).1;
+                let up: &[f32; 4] = up[j..j + 4].try_into().expect("four values");
+                // SAFETY: four readable f32s.
+                let g = unsafe { v128_load(up.as_ptr() as *const v128) };
+                // The last value to take over is the first maximum.
+                let later = v128_or(b0, b1);
+                let to = [
+                    v128_andnot(g, v128_or(t1, later)),
+                    v128_and(g, v128_andnot(t1, later)),
+                    v128_and(g, v128_andnot(b0, b1)),
+                    v128_and(g, b1),
+                ];
+                for (row, [left, right]) in [(&mut *upper, [to[0], to[1]]), (&mut *lower, [to[2], to[3]])] {
+                    let eight: &mut [f32; 8] = (&mut row[2 * j..2 * j + 8]).try_into().expect("eight values");
+                    // SAFETY: eight writable f32s, stored as two unaligned halves.
+                    unsafe {
+                        let at = eight.as_mut_ptr() as *mut v128;
+                        v128_store(at, i32x4_shuffle::<0, 4, 1, 5>(left, right));
+                        v128_store(at.add(1), i32x4_shuffle::<2, 6, 3, 7>(left, right));
+                    }
+                }
+            }
+            blocks * 4
+        }
+    }
 }
 
 /// A window tap that lies over the padding.
@@ -1003,7 +1116,7 @@ impl Layer {
     /// Runs the layer on a batch (`[N, ...]`). Shapes were checked when the model was built.
     pub fn forward(&self, x: &ArrayD<f32>) -> ArrayD<f32> {
         match self {
-            Layer::Dense(_) | Layer::Conv2d(_) => self.apply(x, |w| w, true).expect("linear layer"),
+            Layer::Dense(_) | Layer::Conv2d(_) => self.apply(x, ParamMod::Identity, true).expect("linear layer"),
             Layer::MaxPool2d(p) => p.max(as4(x)).into_dyn(),
             Layer::AvgPool2d(p) => p.average(as4(x)).into_dyn(),
             // A comparison, not f32::max, which is a slow libcall in wasm.
@@ -1027,20 +1140,20 @@ impl Layer {
 
     /// For Dense and Conv2d: the layer on a batch with `f` applied to each weight and
     /// to the bias (left out unless `bias`). Relevance rules run through this.
-    pub fn apply(&self, x: &ArrayD<f32>, f: impl Fn(f32) -> f32, bias: bool) -> Option<ArrayD<f32>> {
+    pub fn apply(&self, x: &ArrayD<f32>, params: ParamMod, bias: bool) -> Option<ArrayD<f32>> {
         match self {
-            Layer::Dense(d) => Some(d.apply(as2(x), f, bias).into_dyn()),
-            Layer::Conv2d(c) => Some(c.apply(as4(x), f, bias).into_dyn()),
+            Layer::Dense(d) => Some(d.apply(as2(x), params, bias).into_dyn()),
+            Layer::Conv2d(c) => Some(c.apply(as4(x), params, bias).into_dyn()),
             _ => None,
         }
     }
 
     /// For Dense and Conv2d: the transpose of the bias-free map with `f` applied to
     /// each weight, taking `g` (shaped as the output, `[N, ...]`) to `input_shape`.
-    pub fn transpose(&self, g: &ArrayD<f32>, f: impl Fn(f32) -> f32, input_shape: &[usize]) -> Option<ArrayD<f32>> {
+    pub fn transpose(&self, g: &ArrayD<f32>, params: ParamMod, input_shape: &[usize]) -> Option<ArrayD<f32>> {
         match self {
-            Layer::Dense(d) => Some(d.apply_transposed(as2(g), f).into_dyn()),
-            Layer::Conv2d(c) => Some(c.apply_transposed(as4(g), f, [input_shape[2], input_shape[3]]).into_dyn()),
+            Layer::Dense(d) => Some(d.apply_transposed(as2(g), params).into_dyn()),
+            Layer::Conv2d(c) => Some(c.apply_transposed(as4(g), params, [input_shape[2], input_shape[3]]).into_dyn()),
             _ => None,
         }
     }
@@ -1140,13 +1253,13 @@ mod tests {
                 padding,
             };
             let x = Array4::from_shape_vec((2, 3, 9, 8), values(2 * 3 * 72, 3)).unwrap();
-            let y = conv.apply(x.view(), |w| w, true);
+            let y = conv.apply(x.view(), ParamMod::Identity, true);
             let expected = naive(&conv, &x);
             assert!((&y - &expected).iter().all(|d| d.abs() < 1e-5), "stride {stride:?} padding {padding:?}");
             // The transpose is the adjoint: <A x, g> = <x, Aᵀ g> (bias-free).
             let g = Array4::from_shape_vec(y.raw_dim(), values(y.len(), 4)).unwrap();
-            let ax = conv.apply(x.view(), |w| w, false);
-            let atg = conv.apply_transposed(g.view(), |w| w, [9, 8]);
+            let ax = conv.apply(x.view(), ParamMod::Identity, false);
+            let atg = conv.apply_transposed(g.view(), ParamMod::Identity, [9, 8]);
             let (left, right) = ((&ax * &g).sum(), (&x * &atg).sum());
             assert!((left - right).abs() < 1e-3 * left.abs().max(1.0), "{left} vs {right}");
         }
@@ -1177,7 +1290,8 @@ mod tests {
             x.index_axis_mut(ndarray::Axis(0), 1).fill(0.0); // gets only the bias
             let expected = naive(&conv, &x);
             for bias in [true, false] {
-                let ours = conv.convolve(x.view(), |w| w, bias, true);
+                let kernel = conv.weight.as_slice().unwrap();
+                let ours = conv.convolve(x.view(), kernel, bias.then(|| conv.bias.view()), true);
                 let expected = if bias {
                     expected.clone()
                 } else {
@@ -1223,7 +1337,7 @@ mod tests {
                 .enumerate()
                 .for_each(|(i, v)| *v *= (i % 7 == 3) as u8 as f32);
             g.index_axis_mut(ndarray::Axis(0), 2).fill(0.0);
-            let ours = conv.apply_transposed(g.view(), |w| w, [9, 8]);
+            let ours = conv.apply_transposed(g.view(), ParamMod::Identity, [9, 8]);
             let expected = naive_transpose(&conv, &g, [9, 8]);
             let worst = (&ours - &expected).iter().fold(0.0f32, |m, d| m.max(d.abs()));
             assert!(worst < 1e-5, "stride {stride:?} padding {padding:?}: {worst}");
@@ -1236,15 +1350,15 @@ mod tests {
     fn dense_transpose_is_the_adjoint_and_modifiers_apply_to_weights_and_bias() {
         let dense = Dense::new(Array::from_shape_vec((5, 7), values(35, 5)).unwrap(), Array1::from(values(5, 6)));
         let x = Array::from_shape_vec((3, 7), values(21, 7)).unwrap();
-        let y = dense.apply(x.view(), |w| w, true);
+        let y = dense.apply(x.view(), ParamMod::Identity, true);
         let expected = x.dot(&dense.weight().t()) + &dense.bias;
         assert!((&y - &expected).iter().all(|d| d.abs() < 1e-5));
-        let positive = dense.apply(x.view(), |w| if w > 0.0 { w } else { 0.0 }, true);
+        let positive = dense.apply(x.view(), ParamMod::Positive, true);
         let clamped = x.dot(&dense.weight().mapv(|w| w.max(0.0)).t()) + &dense.bias.mapv(|b| b.max(0.0));
         assert!((&positive - &clamped).iter().all(|d| d.abs() < 1e-5));
         let g = Array::from_shape_vec((3, 5), values(15, 8)).unwrap();
-        let left = (&dense.apply(x.view(), |w| w, false) * &g).sum();
-        let right = (&x * &dense.apply_transposed(g.view(), |w| w)).sum();
+        let left = (&dense.apply(x.view(), ParamMod::Identity, false) * &g).sum();
+        let right = (&x * &dense.apply_transposed(g.view(), ParamMod::Identity)).sum();
         assert!((left - right).abs() < 1e-4);
     }
 

@@ -3,12 +3,14 @@
 pub mod embedded;
 pub(crate) mod layer;
 mod load;
+pub(crate) mod modifier;
 pub mod spec;
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
 pub use layer::{Conv2d, Dense, Layer, Pool2d};
 pub use load::{MAX_DESCRIPTION_BYTES, MAX_WEIGHTS_BYTES};
+pub use modifier::{negative, positive, ParamMod};
 pub use spec::{Card, ModelSpec};
 
 use crate::evaluation::argmax;
