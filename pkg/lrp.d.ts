@@ -450,6 +450,10 @@ export interface LayerRelevance {
      * The shape of the layer's input, and of `relevance`.
      */
     shape: number[];
+    /**
+     * The relevance at the layer's input (row-major). A layer that passes relevance on
+     * unchanged (ReLU and Flatten under LRP) shares this array with the layer above.
+     */
     relevance: Float32Array;
     sum: number;
     books: Books;

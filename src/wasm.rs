@@ -107,6 +107,8 @@ pub struct LayerRelevance {
     pub rule: Option<String>,
     /// The shape of the layer's input, and of `relevance`.
     pub shape: Vec<usize>,
+    /// The relevance at the layer's input (row-major). A layer that passes relevance on
+    /// unchanged (ReLU and Flatten under LRP) shares this array with the layer above.
     #[serde(with = "serde_wasm_bindgen::preserve")]
     #[tsify(type = "Float32Array")]
     pub relevance: Float32Array,
@@ -290,24 +292,38 @@ pub fn explain(
     let e = lrp::explain_conditioned(model, input, &method, &options, &params.conditions.unwrap_or_default())?;
     let logits: Vec<f32> = e.logits.iter().copied().collect();
     let per_layer = if params.per_layer.unwrap_or(true) { &e.layers[..] } else { &[] };
-    let layers = per_layer
-        .iter()
-        .enumerate()
-        .map(|(i, layer)| LayerRelevance {
+    // From the top down, so that a layer whose relevance (or output relevance) is the
+    // one above's, values and shape, reuses its arrays: copying and allocating them was
+    // most of what the layers add to an explanation.
+    let mut layers: Vec<LayerRelevance> = Vec::with_capacity(per_layer.len());
+    // The relevance at the input of layer i + 1 (its array and sum), and at its output (its channel sums).
+    let mut above: Option<(&ndarray::ArrayD<f32>, Float32Array, f32)> = None;
+    let mut above_channels: Option<(&ndarray::ArrayD<f32>, Float32Array)> = None;
+    for (i, layer) in per_layer.iter().enumerate().rev() {
+        let output = e.layers.get(i + 1).map_or(&e.output_relevance, |next| &next.relevance);
+        let channels = match &above_channels {
+            Some((values, array)) if values.shape() == output.shape() && same_values(values, output) => array.clone(),
+            _ => Float32Array::from(lrp::channel_sums(output).row(0).to_vec().as_slice()),
+        };
+        above_channels = Some((output, channels.clone()));
+        let (relevance, sum) = match &above {
+            Some((values, array, sum)) if same_values(values, &layer.relevance) => (array.clone(), *sum),
+            _ => (floats(&layer.relevance), layer.relevance.sum()),
+        };
+        above = Some((&layer.relevance, relevance.clone(), sum));
+        layers.push(LayerRelevance {
             index: layer.index,
             kind: layer.kind,
             layer: layer.description.clone(),
             rule: layer.rule.as_ref().map(ToString::to_string),
             shape: layer.relevance.shape()[1..].to_vec(),
-            relevance: floats(&layer.relevance),
-            sum: layer.relevance.sum(),
+            relevance,
+            sum,
             books: layer.books[0],
-            channels: {
-                let output = e.layers.get(i + 1).map_or(&e.output_relevance, |next| &next.relevance);
-                Float32Array::from(lrp::channel_sums(output).row(0).to_vec().as_slice())
-            },
-        })
-        .collect();
+            channels,
+        });
+    }
+    layers.reverse();
     to_js(&Explanation {
         classification: classification(model, e.predictions[0], &logits),
         method: name,
@@ -601,6 +617,17 @@ fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
     let serializer =
         serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
     Ok(value.serialize(&serializer)?)
+}
+
+/// Whether two arrays hold the same values in the same order, bit for bit (their shapes aside).
+fn same_values(a: &ndarray::ArrayD<f32>, b: &ndarray::ArrayD<f32>) -> bool {
+    // Sixteen values at a time without a branch (vectorised), stopping at the first difference.
+    let differ = |x: &[f32], y: &[f32]| x.iter().zip(y).fold(0, |d, (p, q)| d | (p.to_bits() ^ q.to_bits())) != 0;
+    a.len() == b.len()
+        && match (a.as_slice(), b.as_slice()) {
+            (Some(a), Some(b)) => !a.chunks(16).zip(b.chunks(16)).any(|(x, y)| differ(x, y)),
+            _ => a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits()),
+        }
 }
 
 /// A Float32Array copy of an array, straight from its memory when it is contiguous.

@@ -586,3 +586,43 @@ fn max_pooling_in_wasm_takes_each_windows_first_maximum() {
         assert_eq!(routed, expected, "{n}×{c}×{h}×{w}: routed gradient");
     }
 }
+
+/// Every layer's relevance, sum and per-channel sums in the JavaScript answer are the
+/// core's for that layer (computed here by the same core), also where a layer shares
+/// the array of the layer above: LRP passes relevance through ReLU and Flatten unchanged
+/// (one array for both), the gradient masks it at each ReLU (arrays of their own).
+#[wasm_bindgen_test]
+fn each_layer_gets_its_own_relevance_and_shares_an_array_only_with_equal_values() {
+    let native = SafeTensors::deserialize(NATIVE).unwrap();
+    let digit = floats(native.tensor("input").unwrap().data());
+    for model in embedded::all().unwrap() {
+        for method in ["epsilon-gamma-box", "gradient"] {
+            let params = object(&[("model", model.name().into())]);
+            let result =
+                wasm::explain(Float32Array::from(digit.as_slice()).into(), method.into(), Some(params)).unwrap();
+            let parsed = lrp::Method::parse(method, &lrp::Params::default(), model).unwrap();
+            let core = lrp::explain(model, model.batch(&digit).unwrap(), &parsed, &lrp::Options::default()).unwrap();
+            let layers = Array::from(&get(&result, "layers"));
+            assert_eq!(layers.length() as usize, core.layers.len());
+            for (i, expected) in core.layers.iter().enumerate() {
+                let layer = layers.get(i as u32);
+                let what = format!("{} {method} layer {i} ({})", model.name(), expected.kind);
+                let ours = Float32Array::from(get(&layer, "relevance")).to_vec();
+                assert_eq!(ours, expected.relevance.iter().copied().collect::<Vec<_>>(), "{what}: relevance");
+                assert_eq!(number(&layer, "sum") as f32, expected.relevance.sum(), "{what}: sum");
+                let output = core.layers.get(i + 1).map_or(&core.output_relevance, |next| &next.relevance);
+                let channels = Float32Array::from(get(&layer, "channels")).to_vec();
+                assert_eq!(channels, lrp::lrp::channel_sums(output).row(0).to_vec(), "{what}: channel sums");
+                if i + 1 < core.layers.len() {
+                    let shared = get(&layer, "relevance") == get(&layers.get(i as u32 + 1), "relevance");
+                    let equal = expected.relevance.iter().eq(core.layers[i + 1].relevance.iter());
+                    assert_eq!(shared, equal, "{what}: shares the array above exactly when the values are the same");
+                    let passes_on = matches!(expected.kind, "ReLU" | "Flatten") && method != "gradient";
+                    if passes_on || expected.kind == "Flatten" {
+                        assert!(shared, "{what}: passes relevance on unchanged");
+                    }
+                }
+            }
+        }
+    }
+}

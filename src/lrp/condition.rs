@@ -4,7 +4,7 @@
 //! `CondAttribution` with a `ChannelConcept`. Conditions on several layers combine: each
 //! masks the relevance at its layer's output as the pass goes by.
 
-use ndarray::{Array2, ArrayD, Axis};
+use ndarray::{Array2, ArrayD, ArrayView1, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Model;
@@ -76,8 +76,10 @@ pub fn channel_sums(relevance: &ArrayD<f32>) -> Array2<f32> {
     let per_channel = relevance.len() / (n * c).max(1);
     let flat = relevance.as_standard_layout();
     let values = flat.as_slice().expect("standard layout");
+    // ndarray's sum (eight partial sums at a time): a plain fold is one long chain of
+    // dependent additions, and the page asks for these sums at every layer.
     Array2::from_shape_fn((n, c), |(i, k)| {
-        values[(i * c + k) * per_channel..(i * c + k + 1) * per_channel].iter().sum()
+        ArrayView1::from(&values[(i * c + k) * per_channel..(i * c + k + 1) * per_channel]).sum()
     })
 }
 
