@@ -460,6 +460,8 @@ export interface LayerRelevance {
     /**
      * The relevance at the layer's output, summed per channel (per neuron for a dense
      * layer): CRP's concept relevance, which ranks the channels that carry the decision.
+     * With one value per channel it is the array of that relevance itself (the layer
+     * above's `relevance`, or `outputRelevance` for the top layer).
      */
     channels: Float32Array;
 }
@@ -587,7 +589,7 @@ export interface Explanation extends Classification {
      */
     outputRelevance: Float32Array;
     /**
-     * One value per input value (row-major).
+     * One value per input value (row-major); with `layers`, the array of `layers[0].relevance`.
      */
     relevance: Float32Array;
     relevanceSum: number;

@@ -116,6 +116,8 @@ pub struct LayerRelevance {
     pub books: Books,
     /// The relevance at the layer's output, summed per channel (per neuron for a dense
     /// layer): CRP's concept relevance, which ranks the channels that carry the decision.
+    /// With one value per channel it is the array of that relevance itself (the layer
+    /// above's `relevance`, or `outputRelevance` for the top layer).
     #[serde(with = "serde_wasm_bindgen::preserve")]
     #[tsify(type = "Float32Array")]
     pub channels: Float32Array,
@@ -134,7 +136,7 @@ pub struct Explanation {
     #[serde(with = "serde_wasm_bindgen::preserve")]
     #[tsify(type = "Float32Array")]
     pub output_relevance: Float32Array,
-    /// One value per input value (row-major).
+    /// One value per input value (row-major); with `layers`, the array of `layers[0].relevance`.
     #[serde(with = "serde_wasm_bindgen::preserve")]
     #[tsify(type = "Float32Array")]
     pub relevance: Float32Array,
@@ -292,25 +294,31 @@ pub fn explain(
     let e = lrp::explain_conditioned(model, input, &method, &options, &params.conditions.unwrap_or_default())?;
     let logits: Vec<f32> = e.logits.iter().copied().collect();
     let per_layer = if params.per_layer.unwrap_or(true) { &e.layers[..] } else { &[] };
-    // From the top down, so that a layer whose relevance (or output relevance) is the
-    // one above's, values and shape, reuses its arrays: copying and allocating them was
-    // most of what the layers add to an explanation.
+    // From the top down, each layer's arrays are the layer above's where the values are
+    // the same (copying and allocating them was most of what the layers add to an
+    // explanation): the relevance of a ReLU or a Flatten under LRP is the one above's,
+    // and the channel sums of a dense layer's output (one value per channel) are the
+    // relevance at its output.
+    let output_relevance = floats(&e.output_relevance);
     let mut layers: Vec<LayerRelevance> = Vec::with_capacity(per_layer.len());
-    // The relevance at the input of layer i + 1 (its array and sum), and at its output (its channel sums).
-    let mut above: Option<(&ndarray::ArrayD<f32>, Float32Array, f32)> = None;
+    // The relevance at the input of the layer above (the output relevance, for the top
+    // layer), its array and its sum; and that layer's output and channel sums.
+    let mut above = (&e.output_relevance, output_relevance.clone(), e.output_relevance.sum());
     let mut above_channels: Option<(&ndarray::ArrayD<f32>, Float32Array)> = None;
-    for (i, layer) in per_layer.iter().enumerate().rev() {
-        let output = e.layers.get(i + 1).map_or(&e.output_relevance, |next| &next.relevance);
+    for layer in per_layer.iter().rev() {
+        let output = above.0;
         let channels = match &above_channels {
+            _ if output.len() == output.shape().get(1).copied().unwrap_or(1) => above.1.clone(),
             Some((values, array)) if values.shape() == output.shape() && same_values(values, output) => array.clone(),
             _ => Float32Array::from(lrp::channel_sums(output).row(0).to_vec().as_slice()),
         };
         above_channels = Some((output, channels.clone()));
-        let (relevance, sum) = match &above {
-            Some((values, array, sum)) if same_values(values, &layer.relevance) => (array.clone(), *sum),
-            _ => (floats(&layer.relevance), layer.relevance.sum()),
+        let (relevance, sum) = if same_values(above.0, &layer.relevance) {
+            (above.1.clone(), above.2)
+        } else {
+            (floats(&layer.relevance), layer.relevance.sum())
         };
-        above = Some((&layer.relevance, relevance.clone(), sum));
+        above = (&layer.relevance, relevance.clone(), sum);
         layers.push(LayerRelevance {
             index: layer.index,
             kind: layer.kind,
@@ -324,13 +332,16 @@ pub fn explain(
         });
     }
     layers.reverse();
+    // The explanation is layer 0's relevance.
+    let (relevance, relevance_sum) =
+        if same_values(above.0, &e.relevance) { (above.1, above.2) } else { (floats(&e.relevance), e.relevance.sum()) };
     to_js(&Explanation {
         classification: classification(model, e.predictions[0], &logits),
         method: name,
         target: e.targets[0],
-        output_relevance: floats(&e.output_relevance),
-        relevance: floats(&e.relevance),
-        relevance_sum: e.relevance.sum(),
+        output_relevance,
+        relevance,
+        relevance_sum,
         layers,
     })
 }

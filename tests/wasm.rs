@@ -604,6 +604,7 @@ fn each_layer_gets_its_own_relevance_and_shares_an_array_only_with_equal_values(
             let core = lrp::explain(model, model.batch(&digit).unwrap(), &parsed, &lrp::Options::default()).unwrap();
             let layers = Array::from(&get(&result, "layers"));
             assert_eq!(layers.length() as usize, core.layers.len());
+            assert_eq!(get(&result, "relevance"), get(&layers.get(0), "relevance"), "the explanation is layer 0's");
             for (i, expected) in core.layers.iter().enumerate() {
                 let layer = layers.get(i as u32);
                 let what = format!("{} {method} layer {i} ({})", model.name(), expected.kind);
@@ -613,6 +614,14 @@ fn each_layer_gets_its_own_relevance_and_shares_an_array_only_with_equal_values(
                 let output = core.layers.get(i + 1).map_or(&core.output_relevance, |next| &next.relevance);
                 let channels = Float32Array::from(get(&layer, "channels")).to_vec();
                 assert_eq!(channels, lrp::lrp::channel_sums(output).row(0).to_vec(), "{what}: channel sums");
+                if output.len() == output.shape()[1] {
+                    let above = if i + 1 < core.layers.len() {
+                        get(&layers.get(i as u32 + 1), "relevance")
+                    } else {
+                        get(&result, "outputRelevance")
+                    };
+                    assert_eq!(get(&layer, "channels"), above, "{what}: one value per channel: the relevance above");
+                }
                 if i + 1 < core.layers.len() {
                     let shared = get(&layer, "relevance") == get(&layers.get(i as u32 + 1), "relevance");
                     let equal = expected.relevance.iter().eq(core.layers[i + 1].relevance.iter());
