@@ -879,8 +879,7 @@ impl Pool2d {
         let planes = x.as_slice().expect("standard layout").chunks_exact(h * w);
         for (plane, out) in planes.zip(y.as_slice_mut().expect("standard layout").chunks_exact_mut(ho * wo)) {
             for (oi, out) in out.chunks_exact_mut(wo).enumerate() {
-                let top = 2 * oi * w;
-                halving::max_row([&plane[top..top + 2 * wo], &plane[top + w..top + w + 2 * wo]], out);
+                halving::max_row(halving::rows(plane, oi, w, wo), out);
             }
         }
         y
@@ -897,10 +896,8 @@ impl Pool2d {
         let downs = out.as_slice_mut().expect("standard layout").chunks_exact_mut(h * w);
         for ((plane, up), down) in planes.zip(ups).zip(downs) {
             for (oi, up) in up.chunks_exact(wo).enumerate() {
-                let top = 2 * oi * w;
-                let (upper, lower) = down[top..top + 2 * w].split_at_mut(w);
-                let rows = [&plane[top..top + 2 * wo], &plane[top + w..top + w + 2 * wo]];
-                halving::route_row(rows, up, [&mut upper[..2 * wo], &mut lower[..2 * wo]]);
+                let (upper, lower) = down[2 * oi * w..2 * (oi + 1) * w].split_at_mut(w);
+                halving::route_row(halving::rows(plane, oi, w, wo), up, [&mut upper[..2 * wo], &mut lower[..2 * wo]]);
             }
         }
         out
@@ -951,20 +948,31 @@ fn first_max(window: impl IntoIterator<Item = f32>) -> (f32, usize) {
 mod halving {
     use super::first_max;
 
+    /// The two input rows of output row `oi`'s windows in a plane `w` wide, `2 · wo` values each.
+    pub fn rows(plane: &[f32], oi: usize, w: usize, wo: usize) -> [&[f32]; 2] {
+        let top = 2 * oi * w;
+        [&plane[top..top + 2 * wo], &plane[top + w..top + w + 2 * wo]]
+    }
+
+    /// Window `j`'s four values in reading order (row-major).
+    fn window([top, bottom]: [&[f32]; 2], j: usize) -> [f32; 4] {
+        [top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]]
+    }
+
     /// The maximum of each window: `out[j]` of the windows at columns `2j, 2j + 1`.
-    pub fn max_row([top, bottom]: [&[f32]; 2], out: &mut [f32]) {
-        let done = simd::max_row([top, bottom], out);
+    pub fn max_row(rows: [&[f32]; 2], out: &mut [f32]) {
+        let done = simd::max_row(rows, out);
         for (j, o) in out.iter_mut().enumerate().skip(done) {
-            *o = first_max([top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]]).0;
+            *o = first_max(window(rows, j)).0;
         }
     }
 
     /// Each window's gradient `up[j]` to its first maximum, zeros elsewhere (the
     /// windows do not overlap, so each input is written once).
-    pub fn route_row([top, bottom]: [&[f32]; 2], up: &[f32], [upper, lower]: [&mut [f32]; 2]) {
-        let done = simd::route_row([top, bottom], up, [&mut *upper, &mut *lower]);
+    pub fn route_row(rows: [&[f32]; 2], up: &[f32], [upper, lower]: [&mut [f32]; 2]) {
+        let done = simd::route_row(rows, up, [&mut *upper, &mut *lower]);
         for (j, &value) in up.iter().enumerate().skip(done) {
-            let at = first_max([top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]]).1;
+            let at = first_max(window(rows, j)).1;
             let row = if at < 2 { &mut *upper } else { &mut *lower };
             row[2 * j + at % 2] = value;
         }
