@@ -55,6 +55,9 @@ const browser = await launch();
 const zennit = withZennit ? await zennitServer() : null;
 try {
   const page = await browser.newPage();
+  // A new window first loads the browser's own omnibox pop-up (a WebUI renderer, about
+  // 0.4 s of CPU; see benches/first-load.mjs): let it finish before timing anything.
+  await new Promise((r) => setTimeout(r, 2000));
   // A document of the server's origin that runs nothing: the demo page's own worker
   // would compete for the cores with what is timed here.
   await page.goto(`${server.url}/www/style.css`);

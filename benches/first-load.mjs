@@ -4,7 +4,7 @@
 // A benchmark, not a test: it prints figures. `--page` measures another page of the
 // repository instead of the demo, e.g. the course page with two widgets.
 //
-//   node benches/first-load.mjs [--loads N] [--page examples/course.html]
+//   node benches/first-load.mjs [--loads N] [--page examples/course.html] [--settle MS]
 import { gzipSync } from "node:zlib";
 import { launch, openPage, serve } from "../tests/browser/harness.mjs";
 
@@ -14,6 +14,12 @@ const option = (name, fallback) => {
 };
 const loads = Number(option("--loads", 7));
 const path = option("--page", "www/");
+// How long each fresh browser window stands open before the navigation. When a window
+// opens, this Chromium (156) loads its own omnibox pop-up (chrome://omnibox-popup.top-chrome,
+// a WebUI renderer: about 0.4 s of CPU over the next second); navigating at once measured
+// the page while the browser built its address bar on the same two cores. A person's
+// browser has its window open before they type the address. `--settle 0`: navigate at once.
+const settle = Number(option("--settle", 2000));
 
 const server = await serve();
 const browser = await launch();
@@ -35,6 +41,7 @@ try {
       })()));
     }
     await page.setViewportSize({ width: 1280, height: 900 });
+    await new Promise((r) => setTimeout(r, settle));
     const cdp = await context.newCDPSession(page);
     const read = async (expression) =>
       (await cdp.send("Runtime.evaluate", { expression, returnByValue: true })).result.value;
@@ -97,6 +104,7 @@ try {
     const sorted = [...list].sort((a, b) => a - b);
     return `median ${median(sorted).toFixed(0)} ms (${loads} loads: ${sorted.map((t) => t.toFixed(0)).join(", ")} ms)`;
   };
+  console.log(`(each load in a fresh profile, its window open ${settle} ms before the navigation: see --settle)`);
   console.log(`navigation start → first heatmap, cold: ${summary(times)}`);
   console.log(`navigation start → first heatmap, visited again: ${summary(repeats)}`);
 } finally {

@@ -590,6 +590,7 @@ export interface Explanation extends Classification {
     outputRelevance: Float32Array;
     /**
      * One value per input value (row-major); with `layers`, the array of `layers[0].relevance`.
+     * The answer's relevance arrays are views on one ArrayBuffer.
      */
     relevance: Float32Array;
     relevanceSum: number;

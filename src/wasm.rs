@@ -137,6 +137,7 @@ pub struct Explanation {
     #[tsify(type = "Float32Array")]
     pub output_relevance: Float32Array,
     /// One value per input value (row-major); with `layers`, the array of `layers[0].relevance`.
+    /// The answer's relevance arrays are views on one ArrayBuffer.
     #[serde(with = "serde_wasm_bindgen::preserve")]
     #[tsify(type = "Float32Array")]
     pub relevance: Float32Array,
@@ -298,52 +299,95 @@ pub fn explain(
     // the same (copying and allocating them was most of what the layers add to an
     // explanation): the relevance of a ReLU or a Flatten under LRP is the one above's,
     // and the channel sums of a dense layer's output (one value per channel) are the
-    // relevance at its output.
-    let output_relevance = floats(&e.output_relevance);
-    let mut layers: Vec<LayerRelevance> = Vec::with_capacity(per_layer.len());
+    // relevance at its output. The rest go into one pack: one ArrayBuffer for the answer.
+    let mut pack = Pack::default();
+    let output_relevance = pack.push(&e.output_relevance);
+    // Each layer's (relevance's slot, its sum, channel sums' slot), from the top.
+    let mut slots: Vec<(usize, f32, usize)> = Vec::with_capacity(per_layer.len());
     // The relevance at the input of the layer above (the output relevance, for the top
-    // layer), its array and its sum; and that layer's output and channel sums.
-    let mut above = (&e.output_relevance, output_relevance.clone(), e.output_relevance.sum());
-    let mut above_channels: Option<(&ndarray::ArrayD<f32>, Float32Array)> = None;
+    // layer), its slot and its sum; and that layer's output and the slot of its channel sums.
+    let mut above = (&e.output_relevance, output_relevance, e.output_relevance.sum());
+    let mut above_channels: Option<(&ndarray::ArrayD<f32>, usize)> = None;
     for layer in per_layer.iter().rev() {
         let output = above.0;
-        let channels = match &above_channels {
-            _ if output.len() == output.shape().get(1).copied().unwrap_or(1) => above.1.clone(),
-            Some((values, array)) if values.shape() == output.shape() && same_values(values, output) => array.clone(),
-            _ => Float32Array::from(lrp::channel_sums(output).row(0).to_vec().as_slice()),
+        let channels = match above_channels {
+            _ if output.len() == output.shape().get(1).copied().unwrap_or(1) => above.1,
+            Some((values, slot)) if values.shape() == output.shape() && same_values(values, output) => slot,
+            _ => pack.push_slice(&lrp::channel_sums(output).row(0).to_vec()),
         };
-        above_channels = Some((output, channels.clone()));
+        above_channels = Some((output, channels));
         let (relevance, sum) = if same_values(above.0, &layer.relevance) {
-            (above.1.clone(), above.2)
+            (above.1, above.2)
         } else {
-            (floats(&layer.relevance), layer.relevance.sum())
+            (pack.push(&layer.relevance), layer.relevance.sum())
         };
-        above = (&layer.relevance, relevance.clone(), sum);
-        layers.push(LayerRelevance {
+        above = (&layer.relevance, relevance, sum);
+        slots.push((relevance, sum, channels));
+    }
+    // The explanation is layer 0's relevance.
+    let (relevance, relevance_sum) = if same_values(above.0, &e.relevance) {
+        (above.1, above.2)
+    } else {
+        (pack.push(&e.relevance), e.relevance.sum())
+    };
+    let arrays = pack.finish();
+    let layers = per_layer
+        .iter()
+        .zip(slots.iter().rev())
+        .map(|(layer, &(relevance, sum, channels))| LayerRelevance {
             index: layer.index,
             kind: layer.kind,
             layer: layer.description.clone(),
             rule: layer.rule.as_ref().map(ToString::to_string),
             shape: layer.relevance.shape()[1..].to_vec(),
-            relevance,
+            relevance: arrays[relevance].clone(),
             sum,
             books: layer.books[0],
-            channels,
-        });
-    }
-    layers.reverse();
-    // The explanation is layer 0's relevance.
-    let (relevance, relevance_sum) =
-        if same_values(above.0, &e.relevance) { (above.1, above.2) } else { (floats(&e.relevance), e.relevance.sum()) };
+            channels: arrays[channels].clone(),
+        })
+        .collect();
     to_js(&Explanation {
         classification: classification(model, e.predictions[0], &logits),
         method: name,
         target: e.targets[0],
-        output_relevance,
-        relevance,
+        output_relevance: arrays[output_relevance].clone(),
+        relevance: arrays[relevance].clone(),
         relevance_sum,
         layers,
     })
+}
+
+/// The arrays of one answer, copied to JavaScript as one: each is a view on a single
+/// ArrayBuffer. A fresh ArrayBuffer costs Chromium about as much as the memory it takes
+/// (about 60 µs for the CNN's eleven arrays one by one, against 37 for one of them all
+/// and eleven views), and a worker hands the whole answer on as one transfer.
+#[derive(Default)]
+struct Pack {
+    values: Vec<f32>,
+    ranges: Vec<(u32, u32)>,
+}
+
+impl Pack {
+    /// Adds a copy of `array` (row-major); returns its slot.
+    fn push(&mut self, array: &ndarray::ArrayD<f32>) -> usize {
+        match array.as_slice() {
+            Some(slice) => self.push_slice(slice),
+            None => self.push_slice(&array.iter().copied().collect::<Vec<_>>()),
+        }
+    }
+
+    fn push_slice(&mut self, values: &[f32]) -> usize {
+        let start = self.values.len() as u32;
+        self.values.extend_from_slice(values);
+        self.ranges.push((start, self.values.len() as u32));
+        self.ranges.len() - 1
+    }
+
+    /// One array per slot, in the order they were pushed.
+    fn finish(self) -> Vec<Float32Array> {
+        let all = Float32Array::from(self.values.as_slice());
+        self.ranges.into_iter().map(|(start, end)| all.subarray(start, end)).collect()
+    }
 }
 
 /// The options of `removal` and `evaluate`: what replaces a removed pixel, how many
@@ -639,14 +683,6 @@ fn same_values(a: &ndarray::ArrayD<f32>, b: &ndarray::ArrayD<f32>) -> bool {
             (Some(a), Some(b)) => !a.chunks(16).zip(b.chunks(16)).any(|(x, y)| differ(x, y)),
             _ => a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits()),
         }
-}
-
-/// A Float32Array copy of an array, straight from its memory when it is contiguous.
-fn floats(values: &ndarray::ArrayD<f32>) -> Float32Array {
-    match values.as_slice() {
-        Some(slice) => Float32Array::from(slice),
-        None => Float32Array::from(values.iter().copied().collect::<Vec<_>>().as_slice()),
-    }
 }
 
 fn read_model(model: Option<&JsValue>) -> Result<ModelRef, JsError> {

@@ -605,6 +605,9 @@ fn each_layer_gets_its_own_relevance_and_shares_an_array_only_with_equal_values(
             let layers = Array::from(&get(&result, "layers"));
             assert_eq!(layers.length() as usize, core.layers.len());
             assert_eq!(get(&result, "relevance"), get(&layers.get(0), "relevance"), "the explanation is layer 0's");
+            // One ArrayBuffer under every array of the relevance (one allocation, one transfer).
+            let buffer_of = |array: JsValue| JsValue::from(Float32Array::from(array).buffer());
+            let buffer = buffer_of(get(&result, "outputRelevance"));
             for (i, expected) in core.layers.iter().enumerate() {
                 let layer = layers.get(i as u32);
                 let what = format!("{} {method} layer {i} ({})", model.name(), expected.kind);
@@ -614,6 +617,13 @@ fn each_layer_gets_its_own_relevance_and_shares_an_array_only_with_equal_values(
                 let output = core.layers.get(i + 1).map_or(&core.output_relevance, |next| &next.relevance);
                 let channels = Float32Array::from(get(&layer, "channels")).to_vec();
                 assert_eq!(channels, lrp::lrp::channel_sums(output).row(0).to_vec(), "{what}: channel sums");
+                for field in ["relevance", "channels"] {
+                    assert_eq!(
+                        buffer_of(get(&layer, field)),
+                        buffer,
+                        "{what}: {field} is a view on the answer's buffer"
+                    );
+                }
                 if output.len() == output.shape()[1] {
                     let above = if i + 1 < core.layers.len() {
                         get(&layers.get(i as u32 + 1), "relevance")

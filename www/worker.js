@@ -62,6 +62,21 @@ const JOBS = {
   report: ({ tallies, settings }) => report(tallies, settings),
 };
 
+/**
+ * The ArrayBuffers under the typed arrays of an answer, to be moved to the page rather
+ * than copied: the arrays of one explanation are views on one buffer (a copy would
+ * clone it whole for each view's message), and nothing here keeps an answer.
+ */
+function buffers(answer) {
+  const found = new Set();
+  const visit = (value) => {
+    if (ArrayBuffer.isView(value)) found.add(value.buffer);
+    else if (value && typeof value === "object") Object.values(value).forEach(visit);
+  };
+  visit(answer);
+  return [...found];
+}
+
 self.onmessage = async ({ data }) => {
   const { id, kind = "explain" } = data;
   if (kind === "wasm") return posted?.(data);
@@ -76,7 +91,8 @@ self.onmessage = async ({ data }) => {
   try {
     const job = JOBS[kind];
     if (!job) throw new Error(`unknown job ${kind}`);
-    postMessage({ type: "result", id, ok: true, result: job(data) });
+    const result = job(data);
+    postMessage({ type: "result", id, ok: true, result }, buffers(result));
   } catch (error) {
     // A trap (a Rust panic, which is a bug) can leave the instance in a broken state:
     // report it as such, and the page replaces this worker with a fresh one.
