@@ -313,7 +313,8 @@ pub fn explain(
         let channels = match above_channels {
             _ if output.len() == output.shape().get(1).copied().unwrap_or(1) => above.1,
             Some((values, slot)) if values.shape() == output.shape() && same_values(values, output) => slot,
-            _ => pack.push_slice(&lrp::channel_sums(output).row(0).to_vec()),
+            // One input: its channel sums are the one row of `channel_sums`.
+            _ => pack.push(&lrp::channel_sums(output).into_dyn()),
         };
         above_channels = Some((output, channels));
         let (relevance, sum) = if same_values(above.0, &layer.relevance) {
@@ -370,15 +371,11 @@ struct Pack {
 impl Pack {
     /// Adds a copy of `array` (row-major); returns its slot.
     fn push(&mut self, array: &ndarray::ArrayD<f32>) -> usize {
-        match array.as_slice() {
-            Some(slice) => self.push_slice(slice),
-            None => self.push_slice(&array.iter().copied().collect::<Vec<_>>()),
-        }
-    }
-
-    fn push_slice(&mut self, values: &[f32]) -> usize {
         let start = self.values.len() as u32;
-        self.values.extend_from_slice(values);
+        match array.as_slice() {
+            Some(slice) => self.values.extend_from_slice(slice),
+            None => self.values.extend(array.iter()),
+        }
         self.ranges.push((start, self.values.len() as u32));
         self.ranges.len() - 1
     }
